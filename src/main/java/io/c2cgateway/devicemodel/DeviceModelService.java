@@ -1,0 +1,144 @@
+package io.c2cgateway.devicemodel;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.system.ApiException;
+
+/** Device models and custody of their client secrets. */
+@Service
+public class DeviceModelService {
+
+	static final String DEFAULT_SCOPE = "asset_create offline";
+
+	static final String DEFAULT_CLIENT_VERSION = "0.0.0";
+
+	/** How long another replica may keep using a secret after a rotation elsewhere. */
+	private static final Duration SECRET_CACHE_TTL = Duration.ofSeconds(10);
+
+	private final DeviceModels models;
+
+	private final SecretBox box;
+
+	private final AuditLog audit;
+
+	private final JdbcClient jdbc;
+
+	private final Clock clock;
+
+	private final ConcurrentHashMap<String, CachedSecret> secrets = new ConcurrentHashMap<>();
+
+	DeviceModelService(DeviceModels models, SecretBox box, AuditLog audit, JdbcClient jdbc, Clock clock) {
+		this.models = models;
+		this.box = box;
+		this.audit = audit;
+		this.jdbc = jdbc;
+		this.clock = clock;
+	}
+
+	@Transactional(readOnly = true)
+	public Optional<DeviceModelView> find(String model) {
+		return this.models.findById(model).map(DeviceModel::view);
+	}
+
+	@Transactional(readOnly = true)
+	List<DeviceModelView> list() {
+		return this.models.findAllByOrderByModel().stream().map(DeviceModel::view).toList();
+	}
+
+	/** The model's client secret, decrypted; cached briefly since every poll needs it. */
+	public Secret clientSecret(String model) {
+		long now = System.nanoTime();
+		CachedSecret cached = this.secrets.get(model);
+		if (cached != null && now - cached.loadedAtNanos() < SECRET_CACHE_TTL.toNanos()) {
+			return cached.secret();
+		}
+		DeviceModel entity = this.models.findById(model).orElseThrow(() -> new UnknownModelException(model));
+		Secret secret = this.box.open(entity.clientSecretEnc(), "device_model", "client_secret", model);
+		this.secrets.put(model, new CachedSecret(secret, now));
+		return secret;
+	}
+
+	/** Creates (true) or updates (false) a model. */
+	@Transactional
+	Saved put(String model, ModelChange change, String actor) {
+		Instant now = this.clock.instant();
+		Optional<DeviceModel> existing = this.models.findById(model);
+		boolean created = existing.isEmpty();
+		if (created && change.clientSecret() == null) {
+			throw ApiException.validation("clientSecret", "is required when the model is created");
+		}
+		DeviceModel entity = existing.orElseGet(() -> new DeviceModel(model, now));
+		DeviceModelView before = created ? null : entity.view();
+		entity.settings(
+				(change.scope() != null) ? normalizeScope(change.scope())
+						: (created ? DEFAULT_SCOPE : before.scope()),
+				(change.defaultClientVersion() != null) ? change.defaultClientVersion()
+						: (created ? DEFAULT_CLIENT_VERSION : before.defaultClientVersion()),
+				(change.urlPairing() != null) ? change.urlPairing() : (!created && before.urlPairing()), now);
+		if (change.clientSecret() != null) {
+			entity.clientSecretEnc(this.box.seal(change.clientSecret(), "device_model", "client_secret", model), now);
+			this.secrets.remove(model);
+		}
+		this.models.save(entity);
+		String detail = "scope=" + entity.view().scope() + " defaultClientVersion="
+				+ entity.view().defaultClientVersion() + " urlPairing=" + entity.view().urlPairing()
+				+ ((change.clientSecret() != null) ? " secret=rotated" : "");
+		this.audit.record(actor, created ? "device_model.created" : "device_model.updated", "device_model", model,
+				created ? detail.replace(" secret=rotated", "") : detail);
+		return new Saved(entity.view(), created);
+	}
+
+	@Transactional
+	void delete(String model, String actor) {
+		DeviceModel entity = this.models.findById(model).orElseThrow(() -> ApiException.notFound("Device model"));
+		// Lock the model row so no pairing or device can start using it while we look.
+		this.jdbc.sql("select model from device_model where model = ? for update").param(model).query(String.class).list();
+		long inUse = this.jdbc
+			.sql("select (select count(*) from pairing where model = :m and status = 'PENDING')"
+					+ " + (select count(*) from device where model = :m)")
+			.param("m", model)
+			.query(Long.class)
+			.single();
+		if (inUse > 0) {
+			throw ApiException.conflict("model_in_use", "Devices or pending pairings use this model");
+		}
+		this.models.delete(entity);
+		this.secrets.remove(model);
+		this.audit.record(actor, "device_model.deleted", "device_model", model, null);
+	}
+
+	static String normalizeScope(String scope) {
+		return String.join(" ", scope.trim().split("\\s+"));
+	}
+
+	record ModelChange(Secret clientSecret, String scope, String defaultClientVersion, Boolean urlPairing) {
+	}
+
+	record Saved(DeviceModelView model, boolean created) {
+	}
+
+	private record CachedSecret(Secret secret, long loadedAtNanos) {
+	}
+
+	/** The named model does not exist (any more). */
+	public static class UnknownModelException extends RuntimeException {
+
+		UnknownModelException(String model) {
+			super("unknown device model " + model);
+		}
+
+	}
+
+}

@@ -1,0 +1,297 @@
+package io.c2cgateway.frameio;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeoutException;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.timeout.ReadTimeoutException;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.resources.ConnectionProvider;
+
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.stereotype.Component;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+
+import io.c2cgateway.crypto.Secret;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Frame.io's three auth endpoints over one sized Reactor Netty pool. Every call sends the device's
+ * {@code x-client-version}; client authentication is {@code client_id}/{@code client_secret} form
+ * fields. Answers are classified into {@link Upstream}; nothing here throws for an upstream failure.
+ */
+@Component
+public class FrameioClient {
+
+	static final String DEVICE_CODE_PATH = "/v2/auth/device/code";
+
+	static final String TOKEN_PATH = "/v2/auth/token";
+
+	static final String REVOKE_PATH = "/v2/auth/revoke";
+
+	static final String DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+	private final WebClient web;
+
+	private final FrameioProperties properties;
+
+	private final Environment environment;
+
+	private final JsonMapper json;
+
+	private final MeterRegistry meters;
+
+	private volatile String resolvedBaseUrl;
+
+	FrameioClient(WebClient.Builder builder, FrameioProperties properties, Environment environment, JsonMapper json,
+			MeterRegistry meters) {
+		this.properties = properties;
+		this.environment = environment;
+		this.json = json;
+		this.meters = meters;
+		ConnectionProvider pool = ConnectionProvider.builder("frameio")
+			.maxConnections(properties.maxConnections())
+			.pendingAcquireMaxCount(properties.pendingAcquireMaxCount())
+			.pendingAcquireTimeout(properties.pendingAcquireTimeout())
+			.maxIdleTime(properties.maxIdleTime())
+			.evictInBackground(Duration.ofSeconds(30))
+			.build();
+		HttpClient http = HttpClient.create(pool)
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
+			.responseTimeout(properties.timeout());
+		this.web = builder.clone().clientConnector(new ReactorClientHttpConnector(http)).build();
+	}
+
+	public Mono<Upstream<DeviceCode>> requestDeviceCode(ClientCredentials client, String scope, boolean urlPairing) {
+		MultiValueMap<String, String> form = credentials(client);
+		form.add("scope", scope);
+		return call("device_code", DEVICE_CODE_PATH, client, urlPairing, form, this::toDeviceCode);
+	}
+
+	public Mono<Upstream<TokenGrant>> pollToken(ClientCredentials client, Secret deviceCode) {
+		MultiValueMap<String, String> form = credentials(client);
+		form.add("grant_type", DEVICE_CODE_GRANT);
+		form.add("device_code", deviceCode.reveal());
+		return call("token_poll", TOKEN_PATH, client, false, form, this::toTokens);
+	}
+
+	public Mono<Upstream<TokenGrant>> refresh(ClientCredentials client, Secret refreshToken) {
+		MultiValueMap<String, String> form = credentials(client);
+		form.add("grant_type", "refresh_token");
+		form.add("refresh_token", refreshToken.reveal());
+		return call("token_refresh", TOKEN_PATH, client, false, form, this::toTokens);
+	}
+
+	public Mono<Upstream<Boolean>> revoke(ClientCredentials client, Secret token) {
+		MultiValueMap<String, String> form = credentials(client);
+		form.add("token", token.reveal());
+		return call("revoke", REVOKE_PATH, client, false, form, (body) -> Boolean.TRUE);
+	}
+
+	private MultiValueMap<String, String> credentials(ClientCredentials client) {
+		MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
+		form.add("client_id", client.clientId());
+		form.add("client_secret", client.clientSecret().reveal());
+		return form;
+	}
+
+	private <T> Mono<Upstream<T>> call(String endpoint, String path, ClientCredentials client, boolean urlPairing,
+			MultiValueMap<String, String> form, BodyReader<T> reader) {
+		return Mono.defer(() -> {
+			Timer.Sample sample = Timer.start(this.meters);
+			return this.web.post()
+				.uri(baseUrl() + path)
+				.headers((headers) -> {
+					headers.set("x-client-version", client.clientVersion());
+					if (urlPairing) {
+						headers.set("x-client-platypus-enabled", "true");
+					}
+				})
+				.accept(MediaType.APPLICATION_JSON)
+				.contentType(MediaType.APPLICATION_FORM_URLENCODED)
+				.body(BodyInserters.fromFormData(form))
+				.exchangeToMono((response) -> response.bodyToMono(String.class)
+					.defaultIfEmpty("")
+					.map((body) -> classify(response.statusCode(), response.headers().asHttpHeaders(), body, reader)))
+				.timeout(this.properties.timeout().plusSeconds(1))
+				.onErrorResume((ex) -> Mono.just(failure(ex)))
+				.doOnNext((result) -> sample.stop(this.meters.timer("gateway.frameio.requests", "endpoint", endpoint,
+						"outcome", outcomeTag(result))));
+		});
+	}
+
+	private <T> Upstream<T> classify(HttpStatusCode status, HttpHeaders headers, String body, BodyReader<T> reader) {
+		if (status.is2xxSuccessful()) {
+			try {
+				return new Upstream.Ok<>(reader.read(body.isBlank() ? this.json.createObjectNode() : this.json.readTree(body)));
+			}
+			catch (RuntimeException malformed) {
+				return new Upstream.Rejected<>(status.value(), "invalid_response");
+			}
+		}
+		if (status.value() == 429) {
+			return new Upstream.RateLimited<>(retryAfter(headers));
+		}
+		if (status.is5xxServerError()) {
+			return new Upstream.Unavailable<>("http_" + status.value(), retryAfter(headers));
+		}
+		if (status.is4xxClientError()) {
+			return new Upstream.Rejected<>(status.value(), errorCode(status, body));
+		}
+		return new Upstream.Unavailable<>("http_" + status.value(), null);
+	}
+
+	/** Both of Frame.io's envelopes: {@code {"error": "..."}} and {@code {"code", "errors": [...], "message"}}. */
+	private String errorCode(HttpStatusCode status, String body) {
+		try {
+			JsonNode root = this.json.readTree(body);
+			JsonNode error = root.path("error");
+			if (error.isString() && !error.asString().isBlank()) {
+				return error.asString();
+			}
+			JsonNode first = root.path("errors").path(0);
+			for (String field : new String[] { "code", "title" }) {
+				JsonNode value = first.path(field);
+				if (value.isString() && !value.asString().isBlank()) {
+					return value.asString().trim().toLowerCase().replace(' ', '_');
+				}
+			}
+		}
+		catch (RuntimeException notJson) {
+			// fall through to the status
+		}
+		return "http_" + status.value();
+	}
+
+	private <T> Upstream<T> failure(Throwable ex) {
+		if (ex instanceof WebClientRequestException request && request.getCause() != null) {
+			ex = request.getCause();
+		}
+		if (ex instanceof ReadTimeoutException || ex instanceof TimeoutException
+				|| ex instanceof io.netty.handler.timeout.TimeoutException) {
+			return new Upstream.Unavailable<>("timeout", null);
+		}
+		if (ex instanceof ConnectException || ex instanceof io.netty.channel.ConnectTimeoutException) {
+			return new Upstream.Unavailable<>("connect_failed", null);
+		}
+		if (ex instanceof PrematureCloseException) {
+			return new Upstream.Unavailable<>("connection_closed", null);
+		}
+		if (ex.getClass().getName().contains("PoolAcquire")) {
+			return new Upstream.Unavailable<>("pool_exhausted", null);
+		}
+		return new Upstream.Unavailable<>("io_error", null);
+	}
+
+	private DeviceCode toDeviceCode(JsonNode body) {
+		String deviceCode = requiredText(body, "device_code");
+		String userCode = requiredText(body, "user_code");
+		String verificationUri = requiredText(body, "verification_uri");
+		JsonNode complete = body.path("verification_uri_complete");
+		JsonNode name = body.path("name");
+		return new DeviceCode(Secret.of(deviceCode), userCode, verificationUri,
+				complete.isString() ? complete.asString() : null, name.isString() ? name.asString() : null,
+				wholeSecondsUp(body.path("expires_in"), 120), (int) wholeSecondsUp(body.path("interval"), 5));
+	}
+
+	private TokenGrant toTokens(JsonNode body) {
+		JsonNode type = body.path("token_type");
+		return new TokenGrant(Secret.of(requiredText(body, "access_token")), Secret.of(requiredText(body, "refresh_token")),
+				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
+	}
+
+	/** Frame.io documents its durations as doubles: a missing one takes the default, a fraction rounds up. */
+	static long wholeSecondsUp(JsonNode node, long fallback) {
+		BigDecimal value = null;
+		if (node.isNumber()) {
+			value = node.decimalValue();
+		}
+		else if (node.isString()) {
+			try {
+				value = new BigDecimal(node.asString().trim());
+			}
+			catch (NumberFormatException ex) {
+				value = null;
+			}
+		}
+		if (value == null || value.signum() <= 0) {
+			return fallback;
+		}
+		return value.setScale(0, RoundingMode.CEILING).longValueExact();
+	}
+
+	private static String requiredText(JsonNode body, String field) {
+		JsonNode node = body.path(field);
+		if (!node.isString() || node.asString().isBlank()) {
+			throw new IllegalArgumentException("missing " + field);
+		}
+		return node.asString();
+	}
+
+	static Duration retryAfter(HttpHeaders headers) {
+		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		try {
+			return Duration.ofSeconds(new BigDecimal(value.trim()).setScale(0, RoundingMode.CEILING).longValueExact());
+		}
+		catch (NumberFormatException | ArithmeticException notSeconds) {
+			try {
+				ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+				Duration until = Duration.between(java.time.Instant.now(), at.toInstant());
+				return until.isNegative() ? Duration.ZERO : until;
+			}
+			catch (RuntimeException notDate) {
+				return null;
+			}
+		}
+	}
+
+	private String baseUrl() {
+		String resolved = this.resolvedBaseUrl;
+		if (resolved == null) {
+			// Resolved late: the sandbox points the client at this very server, whose port is known only once it listens.
+			resolved = this.environment.resolveRequiredPlaceholders(this.properties.baseUrl());
+			resolved = resolved.endsWith("/") ? resolved.substring(0, resolved.length() - 1) : resolved;
+			this.resolvedBaseUrl = resolved;
+		}
+		return resolved;
+	}
+
+	private static String outcomeTag(Upstream<?> result) {
+		if (result instanceof Upstream.Ok<?>) {
+			return "ok";
+		}
+		if (result instanceof Upstream.Rejected<?>) {
+			return "rejected";
+		}
+		return (result instanceof Upstream.RateLimited<?>) ? "rate_limited" : "unavailable";
+	}
+
+	@FunctionalInterface
+	private interface BodyReader<T> {
+
+		T read(JsonNode body);
+
+	}
+
+}

@@ -1,0 +1,76 @@
+package io.c2cgateway.security;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.c2cgateway.system.ApiException;
+
+@RestController
+@RequestMapping("/api/v1/api-keys")
+class ApiKeyController {
+
+	private final ApiKeyService keys;
+
+	ApiKeyController(ApiKeyService keys) {
+		this.keys = keys;
+	}
+
+	@PostMapping
+	ResponseEntity<ApiKeyService.CreatedApiKey> create(@Valid @RequestBody NewApiKey request,
+			@AuthenticationPrincipal Caller caller) {
+		return ResponseEntity.status(HttpStatus.CREATED)
+			.body(this.keys.create(request.name().trim(), Role.valueOf(request.role()), caller));
+	}
+
+	@GetMapping
+	Map<String, List<ApiKeyView>> list() {
+		return Map.of("items", this.keys.list().stream().map(ApiKeyView::of).toList());
+	}
+
+	@DeleteMapping("/{id}")
+	ResponseEntity<Void> revoke(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+		this.keys.revoke(parse(id), caller);
+		return ResponseEntity.noContent().build();
+	}
+
+	private static UUID parse(String id) {
+		try {
+			return UUID.fromString(id);
+		}
+		catch (IllegalArgumentException ex) {
+			throw ApiException.notFound("API key");
+		}
+	}
+
+	record NewApiKey(@NotBlank @Size(max = 100) @Pattern(regexp = "^[\\x20-\\x7E]+$", message = "must be printable ASCII") String name,
+			@NotNull @Pattern(regexp = "^(ADMIN|STATION)$", message = "must be ADMIN or STATION") String role) {
+	}
+
+	record ApiKeyView(UUID id, String name, Role role, Instant createdAt, Instant revokedAt) {
+
+		static ApiKeyView of(ApiKey key) {
+			return new ApiKeyView(key.id(), key.name(), key.role(), key.createdAt(), key.revokedAt());
+		}
+
+	}
+
+}

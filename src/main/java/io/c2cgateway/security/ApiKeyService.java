@@ -1,0 +1,119 @@
+package io.c2cgateway.security;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.InvalidConfigurationException;
+
+/** API keys and device keys: issued once in plaintext, kept as hashes, revocable at once. */
+@Service
+public class ApiKeyService {
+
+	static final UUID BOOTSTRAP_ID = new UUID(0, 0);
+
+	static final String BOOTSTRAP_NAME = "bootstrap-admin";
+
+	private final ApiKeys keys;
+
+	private final AuditLog audit;
+
+	private final Clock clock;
+
+	private final String bootstrapHash;
+
+	ApiKeyService(ApiKeys keys, AuditLog audit, Clock clock, SecurityProperties properties) {
+		this.keys = keys;
+		this.audit = audit;
+		this.clock = clock;
+		String bootstrap = properties.bootstrapAdminKey();
+		if (bootstrap != null && !bootstrap.isBlank() && bootstrap.trim().length() < 32) {
+			throw new InvalidConfigurationException(
+					"GATEWAY_SECURITY_BOOTSTRAP_ADMIN_KEY is malformed: it must be at least 32 characters long");
+		}
+		this.bootstrapHash = (bootstrap == null || bootstrap.isBlank()) ? null : KeyMaterial.hash(bootstrap.trim());
+	}
+
+	/** The caller a presented key stands for, if the key is known and not revoked. */
+	@Transactional(readOnly = true)
+	public Optional<Caller> authenticate(String presented) {
+		if (presented == null || presented.isEmpty() || presented.length() > 512) {
+			return Optional.empty();
+		}
+		String hash = KeyMaterial.hash(presented);
+		if (this.bootstrapHash != null && KeyMaterial.sameHash(hash, this.bootstrapHash)) {
+			return Optional.of(new Caller(BOOTSTRAP_ID, BOOTSTRAP_NAME, Role.ADMIN, null));
+		}
+		if (!KeyMaterial.looksLikeKey(presented)) {
+			return Optional.empty();
+		}
+		return this.keys.findByKeyHash(hash).filter(ApiKey::isActive).map(ApiKey::toCaller);
+	}
+
+	@Transactional
+	CreatedApiKey create(String name, Role role, Caller by) {
+		String key = KeyMaterial.newKey();
+		ApiKey saved = this.keys.save(new ApiKey(UUID.randomUUID(), name, role, KeyMaterial.hash(key), null, now()));
+		this.audit.record(by.actor(), "api_key.created", "api_key", saved.id().toString(),
+				"name=" + name + " role=" + role);
+		return new CreatedApiKey(saved.id(), saved.name(), saved.role(), key, saved.createdAt());
+	}
+
+	@Transactional(readOnly = true)
+	List<ApiKey> list() {
+		return this.keys.findAllPersonKeys();
+	}
+
+	@Transactional
+	void revoke(UUID id, Caller by) {
+		ApiKey key = this.keys.findById(id)
+			.filter((candidate) -> candidate.role() != Role.DEVICE)
+			.orElseThrow(() -> ApiException.notFound("API key"));
+		if (key.isActive()) {
+			key.revoke(now());
+			this.audit.record(by.actor(), "api_key.revoked", "api_key", id.toString(), "name=" + key.name());
+		}
+	}
+
+	/**
+	 * A new device key bound to one device; every earlier key of that device stops working in the
+	 * same transaction. Returns the plaintext, which exists nowhere else.
+	 */
+	@Transactional
+	public String issueDeviceKey(String deviceId, String actor) {
+		Instant now = now();
+		this.keys.revokeDeviceKeys(deviceId, now);
+		String key = KeyMaterial.newKey();
+		ApiKey saved = this.keys
+			.save(new ApiKey(UUID.randomUUID(), "device:" + deviceId, Role.DEVICE, KeyMaterial.hash(key), deviceId, now));
+		this.audit.record(actor, "device_key.issued", "device", deviceId, "keyId=" + saved.id());
+		return key;
+	}
+
+	/** Every key of a device stops working at once. */
+	@Transactional
+	public int revokeDeviceKeys(String deviceId) {
+		return this.keys.revokeDeviceKeys(deviceId, now());
+	}
+
+	private Instant now() {
+		return this.clock.instant();
+	}
+
+	record CreatedApiKey(UUID id, String name, Role role, String key, Instant createdAt) {
+
+		@Override
+		public String toString() {
+			return "CreatedApiKey[id=" + this.id + ", name=" + this.name + ", role=" + this.role + ", key=***]";
+		}
+
+	}
+
+}

@@ -1,0 +1,23 @@
+package io.c2cgateway.security;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+
+interface ApiKeys extends JpaRepository<ApiKey, UUID> {
+
+	Optional<ApiKey> findByKeyHash(String keyHash);
+
+	@Query("select k from ApiKey k where k.role <> io.c2cgateway.security.Role.DEVICE order by k.createdAt, k.id")
+	List<ApiKey> findAllPersonKeys();
+
+	@Modifying
+	@Query("update ApiKey k set k.revokedAt = :at where k.deviceId = :deviceId and k.revokedAt is null")
+	int revokeDeviceKeys(String deviceId, Instant at);
+
+}

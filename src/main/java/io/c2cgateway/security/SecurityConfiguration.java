@@ -1,0 +1,70 @@
+package io.c2cgateway.security;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+
+import io.c2cgateway.system.Problems;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Every {@code /api/**} call needs a key. Missing or unusable key: 401; known key, wrong role: 403.
+ * Objects a caller may not see are hidden by the services (404), never refused here.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+	@Bean
+	SecurityFilterChain api(HttpSecurity http, ApiKeyService keys, JsonMapper json) throws Exception {
+		http.csrf((csrf) -> csrf.disable())
+			.httpBasic((basic) -> basic.disable())
+			.formLogin((form) -> form.disable())
+			.logout((logout) -> logout.disable())
+			.requestCache((cache) -> cache.disable())
+			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.addFilterBefore(new ApiKeyAuthenticationFilter(keys), AnonymousAuthenticationFilter.class)
+			.authorizeHttpRequests((requests) -> requests
+				.requestMatchers("/api/v1/pairings", "/api/v1/pairings/**").hasAnyRole("ADMIN", "STATION")
+				.requestMatchers(HttpMethod.POST, "/api/v1/devices/*/access-token").hasAnyRole("ADMIN", "DEVICE")
+				.requestMatchers("/api/v1/device-models", "/api/v1/device-models/**", "/api/v1/api-keys",
+						"/api/v1/api-keys/**", "/api/v1/devices", "/api/v1/devices/**", "/api/v1/audit-events",
+						"/api/v1/stats")
+				.hasRole("ADMIN")
+				.requestMatchers("/api/**").authenticated()
+				.anyRequest().permitAll())
+			.exceptionHandling((exceptions) -> exceptions
+				.authenticationEntryPoint((request, response, ex) -> write(response, json,
+						Problems.of(HttpStatus.UNAUTHORIZED, "unauthorized", "A valid API key is required")))
+				.accessDeniedHandler((request, response, ex) -> write(response, json,
+						Problems.of(HttpStatus.FORBIDDEN, "forbidden", "This key's role may not do this"))));
+		return http.build();
+	}
+
+	/** Keeps Boot from creating a default user with a generated password (and logging it). */
+	@Bean
+	UserDetailsService noUsers() {
+		return new InMemoryUserDetailsManager();
+	}
+
+	private static void write(HttpServletResponse response, JsonMapper json, ProblemDetail problem)
+			throws java.io.IOException {
+		response.setStatus(problem.getStatus());
+		if (problem.getStatus() == 401) {
+			response.setHeader("WWW-Authenticate", "Bearer");
+		}
+		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+		json.writeValue(response.getOutputStream(), problem);
+	}
+
+}

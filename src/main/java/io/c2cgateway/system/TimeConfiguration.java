@@ -1,0 +1,42 @@
+package io.c2cgateway.system;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.module.SimpleModule;
+
+@Configuration(proxyBeanMethods = false)
+class TimeConfiguration {
+
+	/** Millisecond ticks: every instant the API shows survives a round trip through PostgreSQL unchanged. */
+	@Bean
+	@ConditionalOnMissingBean
+	Clock clock() {
+		return Clock.tickMillis(ZoneOffset.UTC);
+	}
+
+	/** The contract's times always show milliseconds, {@code 2026-11-28T10:15:30.000Z}, never a bare second. */
+	@Bean
+	SimpleModule instantFormatModule() {
+		DateTimeFormatter format = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+		SimpleModule module = new SimpleModule("c2c-instant-format");
+		module.addSerializer(Instant.class, new ValueSerializer<Instant>() {
+			@Override
+			public void serialize(Instant value, JsonGenerator gen, SerializationContext ctxt) {
+				gen.writeString(format.format(value));
+			}
+		});
+		return module;
+	}
+
+}
