@@ -57,17 +57,25 @@ public class DeviceModelService {
 		return this.models.findAllByOrderByModel().stream().map(DeviceModel::view).toList();
 	}
 
-	/** The model's client secret, decrypted; cached briefly since every poll needs it. */
-	public Secret clientSecret(String model) {
+	/**
+	 * What an upstream call for this model needs: its client secret, decrypted, and its scope.
+	 * Cached briefly, since every poll needs it.
+	 */
+	public UpstreamSettings upstreamSettings(String model) {
 		long now = System.nanoTime();
 		CachedSecret cached = this.secrets.get(model);
 		if (cached != null && now - cached.loadedAtNanos() < SECRET_CACHE_TTL.toNanos()) {
-			return cached.secret();
+			return cached.settings();
 		}
 		DeviceModel entity = this.models.findById(model).orElseThrow(() -> new UnknownModelException(model));
 		Secret secret = this.box.open(entity.clientSecretEnc(), "device_model", "client_secret", model);
-		this.secrets.put(model, new CachedSecret(secret, now));
-		return secret;
+		UpstreamSettings settings = new UpstreamSettings(secret, entity.view().scope());
+		this.secrets.put(model, new CachedSecret(settings, now));
+		return settings;
+	}
+
+	/** A model's client secret and scope. */
+	public record UpstreamSettings(Secret clientSecret, String scope) {
 	}
 
 	/** Creates (true) or updates (false) a model. */
@@ -89,9 +97,9 @@ public class DeviceModelService {
 				(change.urlPairing() != null) ? change.urlPairing() : (!created && before.urlPairing()), now);
 		if (change.clientSecret() != null) {
 			entity.clientSecretEnc(this.box.seal(change.clientSecret(), "device_model", "client_secret", model), now);
-			this.secrets.remove(model);
 		}
 		this.models.save(entity);
+		this.secrets.remove(model);
 		String detail = "scope=" + entity.view().scope() + " defaultClientVersion="
 				+ entity.view().defaultClientVersion() + " urlPairing=" + entity.view().urlPairing()
 				+ ((change.clientSecret() != null) ? " secret=rotated" : "");
@@ -129,7 +137,7 @@ public class DeviceModelService {
 	record Saved(DeviceModelView model, boolean created) {
 	}
 
-	private record CachedSecret(Secret secret, long loadedAtNanos) {
+	private record CachedSecret(UpstreamSettings settings, long loadedAtNanos) {
 	}
 
 	/** The named model does not exist (any more). */

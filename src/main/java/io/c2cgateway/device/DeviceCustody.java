@@ -1,0 +1,84 @@
+package io.c2cgateway.device;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.frameio.TokenGrant;
+import io.c2cgateway.security.ApiKeyService;
+
+/** Custody of a device's tokens from the moment its pairing is authorized. */
+@Service
+public class DeviceCustody {
+
+	/** Frame.io refresh tokens live 14 days from issue. */
+	static final Duration REFRESH_TOKEN_LIFE = Duration.ofDays(14);
+
+	private final JdbcClient jdbc;
+
+	private final SecretBox box;
+
+	private final ApiKeyService keys;
+
+	private final AuditLog audit;
+
+	DeviceCustody(JdbcClient jdbc, SecretBox box, ApiKeyService keys, AuditLog audit) {
+		this.jdbc = jdbc;
+		this.box = box;
+		this.keys = keys;
+		this.audit = audit;
+	}
+
+	/**
+	 * Creates or replaces the device's record with the tokens of a newly authorized pairing. The
+	 * device's earlier key stops working: it belonged to the previous pairing. Joins the caller's
+	 * transaction, so the pairing turns AUTHORIZED exactly when the tokens are stored.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public void acceptAuthorization(String deviceId, String model, String clientVersion, UUID pairingId,
+			TokenGrant tokens, Instant receivedAt, String actor) {
+		String access = this.box.seal(tokens.accessToken(), "device", "access_token", deviceId);
+		String refresh = this.box.seal(tokens.refreshToken(), "device", "refresh_token", deviceId);
+		this.jdbc.sql("""
+				insert into device (device_id, model, client_version, state, access_token_enc, access_token_expires_at,
+				    refresh_token_enc, refresh_token_issued_at, refresh_token_expires_at, paired_at, last_refresh_at,
+				    last_pairing_id, device_key_issued, revoked_at, version)
+				values (:deviceId, :model, :clientVersion, 'PAIRED', :access, :accessExpires, :refresh, :at,
+				    :refreshExpires, :at, null, :pairingId, false, null, 1)
+				on conflict (device_id) do update set model = excluded.model, client_version = excluded.client_version,
+				    state = 'PAIRED', access_token_enc = excluded.access_token_enc,
+				    access_token_expires_at = excluded.access_token_expires_at,
+				    refresh_token_enc = excluded.refresh_token_enc,
+				    refresh_token_issued_at = excluded.refresh_token_issued_at,
+				    refresh_token_expires_at = excluded.refresh_token_expires_at, paired_at = excluded.paired_at,
+				    last_refresh_at = null, last_pairing_id = excluded.last_pairing_id, device_key_issued = false,
+				    revoked_at = null, version = device.version + 1
+				""")
+			.param("deviceId", deviceId)
+			.param("model", model)
+			.param("clientVersion", clientVersion)
+			.param("access", access)
+			.param("accessExpires", utc(receivedAt.plusSeconds(tokens.expiresInSeconds())))
+			.param("refresh", refresh)
+			.param("at", utc(receivedAt))
+			.param("refreshExpires", utc(receivedAt.plus(REFRESH_TOKEN_LIFE)))
+			.param("pairingId", pairingId)
+			.update();
+		this.keys.revokeDeviceKeys(deviceId);
+		this.audit.record(receivedAt, actor, "device.paired", "device", deviceId, "pairingId=" + pairingId);
+	}
+
+	private static OffsetDateTime utc(Instant instant) {
+		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+	}
+
+}

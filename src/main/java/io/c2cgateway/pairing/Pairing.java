@@ -1,0 +1,20 @@
+package io.c2cgateway.pairing;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+/** The pairing resource of the contract. It never holds a device code, a secret or a token. */
+public record Pairing(UUID id, String deviceId, String model, String clientVersion, boolean urlPairing, String status,
+		String userCode, String verificationUri, String verificationUriComplete, String deviceName,
+		Instant codeExpiresAt, int codesIssued, int pollIntervalSeconds, Instant expiresAt, Instant createdAt,
+		Instant updatedAt, Instant completedAt, String failureReason, String createdBy, long version,
+		@JsonIgnore UUID createdByKeyId) {
+
+	@JsonIgnore
+	public boolean isPending() {
+		return "PENDING".equals(this.status);
+	}
+
+}

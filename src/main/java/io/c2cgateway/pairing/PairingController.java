@@ -1,0 +1,122 @@
+package io.c2cgateway.pairing;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.validation.Valid;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.FieldProblem;
+
+@RestController
+@RequestMapping("/api/v1/pairings")
+class PairingController {
+
+	static final Set<String> STATUSES = Set.of("PENDING", "AUTHORIZED", "EXPIRED", "DENIED", "FAILED", "CANCELLED");
+
+	private final PairingService pairings;
+
+	PairingController(PairingService pairings) {
+		this.pairings = pairings;
+	}
+
+	@PostMapping
+	ResponseEntity<Pairing> start(@Valid @RequestBody NewPairing request, @AuthenticationPrincipal Caller caller) {
+		PairingService.Started started = this.pairings.start(request, caller);
+		return ResponseEntity.status(started.created() ? HttpStatus.CREATED : HttpStatus.OK).body(started.pairing());
+	}
+
+	@GetMapping("/{id}")
+	Pairing get(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+		return this.pairings.get(id, caller);
+	}
+
+	@DeleteMapping("/{id}")
+	Pairing cancel(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
+		return this.pairings.cancel(id, caller);
+	}
+
+	@GetMapping
+	PairingService.Page list(@RequestParam(name = "status", required = false) List<String> statuses,
+			@RequestParam(required = false) String model, @RequestParam(required = false) String deviceId,
+			@RequestParam(required = false) String createdAfter, @RequestParam(required = false) String createdBefore,
+			@RequestParam(required = false) String limit, @RequestParam(required = false) String cursor,
+			@AuthenticationPrincipal Caller caller) {
+		List<FieldProblem> problems = new ArrayList<>();
+		List<String> wanted = new ArrayList<>();
+		if (statuses != null) {
+			for (String status : statuses) {
+				for (String one : status.split(",")) {
+					if (STATUSES.contains(one.trim())) {
+						wanted.add(one.trim());
+					}
+					else {
+						problems.add(new FieldProblem("status", "must be one of " + String.join(", ", STATUSES.stream().sorted().toList())));
+					}
+				}
+			}
+		}
+		Instant after = instant("createdAfter", createdAfter, problems);
+		Instant before = instant("createdBefore", createdBefore, problems);
+		int size = 50;
+		if (limit != null) {
+			try {
+				size = Integer.parseInt(limit.trim());
+				if (size < 1 || size > 500) {
+					problems.add(new FieldProblem("limit", "must be between 1 and 500"));
+				}
+			}
+			catch (NumberFormatException ex) {
+				problems.add(new FieldProblem("limit", "must be between 1 and 500"));
+			}
+		}
+		PairingQuery.Cursor position = null;
+		if (cursor != null && !cursor.isEmpty()) {
+			try {
+				position = PairingQuery.Cursor.decode(cursor);
+			}
+			catch (RuntimeException ex) {
+				problems.add(new FieldProblem("cursor", "is not a cursor this API handed out"));
+			}
+		}
+		if (!problems.isEmpty()) {
+			throw ApiException.validation(problems);
+		}
+		return this.pairings.list(new PairingQuery(wanted, blankToNull(model), blankToNull(deviceId), after, before,
+				size, position), caller);
+	}
+
+	private static Instant instant(String field, String value, List<FieldProblem> problems) {
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		try {
+			return Instant.parse(value.trim());
+		}
+		catch (DateTimeParseException ex) {
+			problems.add(new FieldProblem(field, "must be an ISO-8601 UTC time such as 2026-11-28T10:15:30.123Z"));
+			return null;
+		}
+	}
+
+	private static String blankToNull(String value) {
+		return (value == null || value.isBlank()) ? null : value.trim();
+	}
+
+}

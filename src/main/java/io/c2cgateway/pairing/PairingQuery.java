@@ -1,0 +1,32 @@
+package io.c2cgateway.pairing;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/** Filters and page of {@code GET /api/v1/pairings}, already validated. */
+record PairingQuery(List<String> statuses, String model, String deviceId, Instant createdAfter, Instant createdBefore,
+		int limit, Cursor cursor) {
+
+	/** Where the previous page ended: newest first by creation time, then id. */
+	record Cursor(Instant createdAt, UUID id) {
+
+		String encode() {
+			String raw = this.createdAt.getEpochSecond() + ":" + this.createdAt.getNano() + ":" + this.id;
+			return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+		}
+
+		static Cursor decode(String encoded) {
+			String[] parts = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8).split(":");
+			if (parts.length != 3) {
+				throw new IllegalArgumentException("cursor");
+			}
+			return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
+					UUID.fromString(parts[2]));
+		}
+
+	}
+
+}

@@ -1,0 +1,207 @@
+package io.c2cgateway.pairing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.devicemodel.DeviceModelService;
+import io.c2cgateway.devicemodel.DeviceModelView;
+import io.c2cgateway.frameio.ClientCredentials;
+import io.c2cgateway.frameio.DeviceCode;
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.polling.PollEngine;
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+
+/** The pairing lifecycle as stations and admins drive it: start, read, list, cancel. */
+@Service
+public class PairingService {
+
+	private static final Logger log = LoggerFactory.getLogger(PairingService.class);
+
+	private final PairingStore store;
+
+	private final DeviceModelService models;
+
+	private final FrameioClient frameio;
+
+	private final SecretBox box;
+
+	private final AuditLog audit;
+
+	private final PollEngine engine;
+
+	private final TransactionTemplate tx;
+
+	private final Clock clock;
+
+	private final MeterRegistry meters;
+
+	PairingService(PairingStore store, DeviceModelService models, FrameioClient frameio, SecretBox box, AuditLog audit,
+			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters) {
+		this.store = store;
+		this.models = models;
+		this.frameio = frameio;
+		this.box = box;
+		this.audit = audit;
+		this.engine = engine;
+		this.tx = tx;
+		this.clock = clock;
+		this.meters = meters;
+	}
+
+	/**
+	 * Starts a pairing: one device-code request upstream, then one row. A live pairing of the same
+	 * device, caller and model is returned as it is instead. No transaction spans the upstream call.
+	 */
+	Started start(NewPairing request, Caller caller) {
+		DeviceModelView model = this.models.find(request.model())
+			.orElseThrow(() -> new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "unknown_model",
+					"No device model named '" + request.model() + "'"));
+		var existing = this.store.findPending(request.deviceId());
+		if (existing.isPresent()) {
+			return reuseOrConflict(existing.get(), request, caller);
+		}
+		String clientVersion = (request.clientVersion() != null) ? request.clientVersion() : model.defaultClientVersion();
+		boolean urlPairing = (request.urlPairing() != null) ? request.urlPairing() : model.urlPairing();
+		int timeout = (request.timeoutSeconds() != null) ? request.timeoutSeconds() : NewPairing.DEFAULT_TIMEOUT_SECONDS;
+		DeviceModelService.UpstreamSettings settings = this.models.upstreamSettings(model.model());
+		Upstream<DeviceCode> answer = this.frameio
+			.requestDeviceCode(new ClientCredentials(request.deviceId(), settings.clientSecret(), clientVersion),
+					settings.scope(), urlPairing)
+			.block();
+		if (!(answer instanceof Upstream.Ok<DeviceCode> ok)) {
+			throw upstreamFailure(answer, request, caller);
+		}
+		DeviceCode code = ok.value();
+		Instant now = this.clock.instant();
+		Pairing pairing = new Pairing(UUID.randomUUID(), request.deviceId(), model.model(), clientVersion, urlPairing,
+				"PENDING", code.userCode(), code.verificationUri(), code.verificationUriComplete(), code.name(),
+				now.plusSeconds(code.expiresInSeconds()), 1, code.intervalSeconds(), now.plusSeconds(timeout), now, now,
+				null, null, caller.name(), 1, caller.keyId());
+		try {
+			this.tx.executeWithoutResult((status) -> {
+				this.store.insert(pairing, this.box.seal(code.deviceCode(), "pairing", "device_code", pairing.id()),
+						now.plusSeconds(code.intervalSeconds()));
+				this.audit.record(now, caller.actor(), "pairing.created", "pairing", pairing.id().toString(),
+						"deviceId=" + pairing.deviceId() + " model=" + pairing.model() + " userCode=" + pairing.userCode());
+			});
+		}
+		catch (DuplicateKeyException raced) {
+			// Another request for the same device won the race; its pairing decides the answer.
+			var winner = this.store.findPending(request.deviceId());
+			if (winner.isPresent()) {
+				return reuseOrConflict(winner.get(), request, caller);
+			}
+			throw raced;
+		}
+		this.meters.counter("gateway.pairings.started").increment();
+		this.engine.wake();
+		log.info("Pairing {} started for device {}", pairing.id(), pairing.deviceId());
+		return new Started(pairing, true);
+	}
+
+	private Started reuseOrConflict(Pairing existing, NewPairing request, Caller caller) {
+		if (existing.createdByKeyId().equals(caller.keyId()) && existing.model().equals(request.model())) {
+			return new Started(existing, false);
+		}
+		throw ApiException.conflict("pairing_conflict",
+				"Device " + request.deviceId() + " has a pending pairing from another caller or model");
+	}
+
+	private ApiException upstreamFailure(Upstream<DeviceCode> answer, NewPairing request, Caller caller) {
+		ApiException failure;
+		if (answer instanceof Upstream.Rejected<DeviceCode> rejected) {
+			failure = new ApiException(HttpStatus.BAD_GATEWAY, "upstream_error",
+					"Frame.io refused the device code request", Map.of("upstreamError", rejected.error()), null);
+		}
+		else if (answer instanceof Upstream.RateLimited<DeviceCode> limited) {
+			failure = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_rate_limited",
+					"Frame.io is rate limiting device code requests", Map.of(),
+					(limited.retryAfter() != null) ? limited.retryAfter() : Duration.ofSeconds(1));
+		}
+		else {
+			String reason = (answer instanceof Upstream.Unavailable<DeviceCode> unavailable) ? unavailable.reason()
+					: "unknown";
+			failure = new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
+					"Frame.io did not answer the device code request (" + reason + ")");
+		}
+		this.audit.record(caller.actor(), "pairing.start_failed", "device", request.deviceId(),
+				"model=" + request.model() + " code=" + failure.code()
+						+ (failure.properties().containsKey("upstreamError")
+								? " upstreamError=" + failure.properties().get("upstreamError") : ""));
+		return failure;
+	}
+
+	Pairing get(String id, Caller caller) {
+		return visible(id, caller);
+	}
+
+	Pairing cancel(String id, Caller caller) {
+		Pairing pairing = visible(id, caller);
+		Instant now = this.clock.instant();
+		boolean cancelled = Boolean.TRUE.equals(this.tx.execute((status) -> {
+			boolean done = this.store.cancel(pairing.id(), now);
+			if (done) {
+				this.audit.record(now, caller.actor(), "pairing.cancelled", "pairing", pairing.id().toString(), null);
+			}
+			return done;
+		}));
+		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> ApiException.notFound("Pairing"));
+		if (cancelled) {
+			this.meters.counter("gateway.pairings.finished", "outcome", "CANCELLED").increment();
+			return current;
+		}
+		if ("CANCELLED".equals(current.status())) {
+			return current;
+		}
+		throw ApiException.conflict("pairing_finished", "The pairing is already " + current.status());
+	}
+
+	Page list(PairingQuery query, Caller caller) {
+		List<Pairing> rows = this.store.list(query, caller.isAdmin() ? null : caller.keyId());
+		String next = null;
+		if (rows.size() > query.limit()) {
+			rows = rows.subList(0, query.limit());
+			Pairing last = rows.get(rows.size() - 1);
+			next = new PairingQuery.Cursor(last.createdAt(), last.id()).encode();
+		}
+		return new Page(rows, next);
+	}
+
+	/** A pairing the caller may see; others answer 404, never 403. */
+	private Pairing visible(String id, Caller caller) {
+		UUID uuid;
+		try {
+			uuid = UUID.fromString(id);
+		}
+		catch (IllegalArgumentException notUuid) {
+			throw ApiException.notFound("Pairing");
+		}
+		return this.store.find(uuid)
+			.filter((pairing) -> caller.isAdmin() || pairing.createdByKeyId().equals(caller.keyId()))
+			.orElseThrow(() -> ApiException.notFound("Pairing"));
+	}
+
+	record Started(Pairing pairing, boolean created) {
+	}
+
+	record Page(List<Pairing> items, String nextCursor) {
+	}
+
+}

@@ -1,0 +1,139 @@
+package io.c2cgateway.pairing;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Pairing rows as the API sees them; the poll engine's columns are written by the engine only. */
+@Repository
+class PairingStore {
+
+	private static final String COLUMNS = "id, device_id, model, client_version, url_pairing, status, user_code,"
+			+ " verification_uri, verification_uri_complete, device_name, code_expires_at, codes_issued, interval_s,"
+			+ " expires_at, created_at, updated_at, completed_at, failure_reason, created_by, version, created_by_key_id";
+
+	private static final RowMapper<Pairing> MAPPER = PairingStore::map;
+
+	private final JdbcClient jdbc;
+
+	PairingStore(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	void insert(Pairing pairing, String sealedDeviceCode, Instant nextPollAt) {
+		this.jdbc.sql("""
+				insert into pairing (id, device_id, model, client_version, url_pairing, status, user_code, verification_uri,
+				    verification_uri_complete, device_name, device_code_enc, code_expires_at, codes_issued, interval_s,
+				    expires_at, created_at, updated_at, completed_at, failure_reason, created_by, created_by_key_id, version,
+				    next_poll_at, last_poll_at, backoff_s, lease_owner, lease_epoch)
+				values (:id, :deviceId, :model, :clientVersion, :urlPairing, 'PENDING', :userCode, :verificationUri,
+				    :verificationUriComplete, :deviceName, :deviceCode, :codeExpiresAt, 1, :interval, :expiresAt, :createdAt,
+				    :createdAt, null, null, :createdBy, :createdByKeyId, 1, :nextPollAt, null, 0, null, 0)
+				""")
+			.param("id", pairing.id())
+			.param("deviceId", pairing.deviceId())
+			.param("model", pairing.model())
+			.param("clientVersion", pairing.clientVersion())
+			.param("urlPairing", pairing.urlPairing())
+			.param("userCode", pairing.userCode())
+			.param("verificationUri", pairing.verificationUri())
+			.param("verificationUriComplete", pairing.verificationUriComplete())
+			.param("deviceName", pairing.deviceName())
+			.param("deviceCode", sealedDeviceCode)
+			.param("codeExpiresAt", utc(pairing.codeExpiresAt()))
+			.param("interval", pairing.pollIntervalSeconds())
+			.param("expiresAt", utc(pairing.expiresAt()))
+			.param("createdAt", utc(pairing.createdAt()))
+			.param("createdBy", pairing.createdBy())
+			.param("createdByKeyId", pairing.createdByKeyId())
+			.param("nextPollAt", utc(nextPollAt))
+			.update();
+	}
+
+	Optional<Pairing> find(UUID id) {
+		return this.jdbc.sql("select " + COLUMNS + " from pairing where id = ?").param(id).query(MAPPER).optional();
+	}
+
+	Optional<Pairing> findPending(String deviceId) {
+		return this.jdbc.sql("select " + COLUMNS + " from pairing where device_id = ? and status = 'PENDING'")
+			.param(deviceId)
+			.query(MAPPER)
+			.optional();
+	}
+
+	/** Cancels a pending pairing; false when it was not pending any more. */
+	boolean cancel(UUID id, Instant at) {
+		return this.jdbc.sql("""
+				update pairing set status = 'CANCELLED', completed_at = :at, updated_at = :at, version = version + 1,
+				    next_poll_at = null, lease_owner = null, device_code_enc = null
+				where id = :id and status = 'PENDING'
+				""").param("at", utc(at)).param("id", id).update() == 1;
+	}
+
+	List<Pairing> list(PairingQuery query, UUID onlyCreatedBy) {
+		StringBuilder sql = new StringBuilder("select " + COLUMNS + " from pairing where true");
+		List<Object> params = new ArrayList<>();
+		if (onlyCreatedBy != null) {
+			sql.append(" and created_by_key_id = ?");
+			params.add(onlyCreatedBy);
+		}
+		if (!query.statuses().isEmpty()) {
+			sql.append(" and status = any(?)");
+			params.add(query.statuses().toArray(new String[0]));
+		}
+		if (query.model() != null) {
+			sql.append(" and model = ?");
+			params.add(query.model());
+		}
+		if (query.deviceId() != null) {
+			sql.append(" and device_id = ?");
+			params.add(query.deviceId());
+		}
+		if (query.createdAfter() != null) {
+			sql.append(" and created_at > ?");
+			params.add(utc(query.createdAfter()));
+		}
+		if (query.createdBefore() != null) {
+			sql.append(" and created_at < ?");
+			params.add(utc(query.createdBefore()));
+		}
+		if (query.cursor() != null) {
+			sql.append(" and (created_at, id) < (?, ?)");
+			params.add(utc(query.cursor().createdAt()));
+			params.add(query.cursor().id());
+		}
+		sql.append(" order by created_at desc, id desc limit ?");
+		params.add(query.limit() + 1);
+		return this.jdbc.sql(sql.toString()).params(params).query(MAPPER).list();
+	}
+
+	private static Pairing map(ResultSet rs, int row) throws SQLException {
+		return new Pairing(rs.getObject("id", UUID.class), rs.getString("device_id"), rs.getString("model"),
+				rs.getString("client_version"), rs.getBoolean("url_pairing"), rs.getString("status"),
+				rs.getString("user_code"), rs.getString("verification_uri"), rs.getString("verification_uri_complete"),
+				rs.getString("device_name"), instant(rs, "code_expires_at"), rs.getInt("codes_issued"),
+				rs.getInt("interval_s"), instant(rs, "expires_at"), instant(rs, "created_at"),
+				instant(rs, "updated_at"), instant(rs, "completed_at"), rs.getString("failure_reason"),
+				rs.getString("created_by"), rs.getLong("version"), rs.getObject("created_by_key_id", UUID.class));
+	}
+
+	private static Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+		return (value != null) ? value.toInstant() : null;
+	}
+
+	private static OffsetDateTime utc(Instant instant) {
+		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+	}
+
+}

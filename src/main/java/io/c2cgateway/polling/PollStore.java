@@ -1,0 +1,245 @@
+package io.c2cgateway.polling;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The engine's SQL. Leases are judged by the database's {@code now()}, so replicas with skewed
+ * clocks still agree on who owns what; poll times are domain times from the injected clock.
+ * Every write about a pairing is fenced by its lease owner and epoch: a replica that lost the
+ * lease changes nothing.
+ */
+class PollStore {
+
+	private final JdbcTemplate jdbc;
+
+	PollStore(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	void register(String owner, Duration ttl) {
+		this.jdbc.update("""
+				insert into gateway_instance (id, started_at, lease_until) values (?, now(), now() + make_interval(secs => ?))
+				on conflict (id) do update set lease_until = excluded.lease_until
+				""", owner, seconds(ttl));
+	}
+
+	/** Extends this replica's lease; false when it had already run out (then its pairings may have moved). */
+	boolean heartbeat(String owner, Duration ttl) {
+		return this.jdbc.update(
+				"update gateway_instance set lease_until = now() + make_interval(secs => ?) where id = ? and lease_until > now()",
+				seconds(ttl), owner) == 1;
+	}
+
+	/** Hands every pairing of this replica back (their schedules are current) and ends its lease. */
+	int release(String owner) {
+		int released = this.jdbc.update("update pairing set lease_owner = null where lease_owner = ? and status = 'PENDING'",
+				owner);
+		this.jdbc.update("delete from gateway_instance where id = ?", owner);
+		return released;
+	}
+
+	/** Forgets replicas whose lease ended long ago; their pairings were free from the moment it ended. */
+	int forgetDeadInstances(Duration after) {
+		return this.jdbc.update("delete from gateway_instance where lease_until < now() - make_interval(secs => ?)",
+				seconds(after));
+	}
+
+	/**
+	 * Claims pending pairings that nobody live holds and that are due before {@code horizon}. A
+	 * pairing taken over from a dead replica that may have polled it unseen is pushed to
+	 * {@code now + interval}: the dead replica sent nothing after its lease ended, which is before now.
+	 */
+	List<ClaimedRow> claim(String owner, Instant now, Instant horizon, int limit) {
+		return this.jdbc.query("""
+				with candidates as (
+				    select p.id, p.lease_owner as previous_owner
+				    from pairing p
+				    where p.status = 'PENDING'
+				      and p.next_poll_at <= cast(? as timestamptz)
+				      and (p.lease_owner is null or not exists (
+				          select 1 from gateway_instance i where i.id = p.lease_owner and i.lease_until > now()))
+				    order by p.next_poll_at
+				    limit ?
+				    for update of p skip locked)
+				update pairing p
+				set lease_owner = ?,
+				    lease_epoch = p.lease_epoch + 1,
+				    next_poll_at = case when c.previous_owner is not null and p.next_poll_at <= cast(? as timestamptz)
+				                        then cast(? as timestamptz) + make_interval(secs => p.interval_s) else p.next_poll_at end
+				from candidates c
+				where p.id = c.id
+				returning p.id, p.lease_epoch, p.device_id, p.model, p.client_version, p.url_pairing, p.expires_at,
+				    p.device_code_enc, p.code_expires_at, p.interval_s, p.backoff_s, p.next_poll_at, c.previous_owner
+				""", (rs, i) -> new ClaimedRow(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"),
+				rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
+				rs.getBoolean("url_pairing"), instant(rs, "expires_at"), rs.getString("device_code_enc"),
+				instant(rs, "code_expires_at"), rs.getInt("interval_s"), rs.getInt("backoff_s"),
+				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), limit, owner, utc(now),
+				utc(now));
+	}
+
+	/** Of the given pairings, those still pending and leased to this owner, with their lease epoch. */
+	Map<UUID, Long> stillHeld(String owner, Collection<UUID> ids) {
+		Map<UUID, Long> held = new HashMap<>();
+		if (ids.isEmpty()) {
+			return held;
+		}
+		this.jdbc.query((Connection connection) -> {
+			PreparedStatement statement = connection.prepareStatement(
+					"select id, lease_epoch from pairing where id = any(?) and status = 'PENDING' and lease_owner = ?");
+			Array array = connection.createArrayOf("uuid", ids.toArray());
+			statement.setArray(1, array);
+			statement.setString(2, owner);
+			return statement;
+		}, (ResultSet rs) -> {
+			held.put(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"));
+		});
+		return held;
+	}
+
+	/** Batched reschedules; returns per row whether the fence let it through. */
+	boolean[] reschedule(String owner, List<Reschedule> rows) {
+		int[][] counts = this.jdbc.batchUpdate("""
+				update pairing set next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), interval_s = ?, backoff_s = ?,
+				    version = version + ?, updated_at = case when ? then ? else updated_at end
+				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				""", rows, rows.size(), (ps, row) -> {
+			ps.setObject(1, utc(row.nextPollAt()));
+			setInstant(ps, 2, row.polledAt());
+			ps.setInt(3, row.intervalSeconds());
+			ps.setInt(4, row.backoffSeconds());
+			ps.setInt(5, row.visible() ? 1 : 0);
+			ps.setBoolean(6, row.visible());
+			ps.setObject(7, utc(row.at()));
+			ps.setObject(8, row.id());
+			ps.setString(9, owner);
+			ps.setLong(10, row.epoch());
+		});
+		return passed(counts, rows.size());
+	}
+
+	boolean renew(String owner, UUID id, long epoch, Renewal renewal) {
+		return this.jdbc.update("""
+				update pairing set user_code = ?, verification_uri = ?, verification_uri_complete = ?, device_name = ?,
+				    device_code_enc = ?, code_expires_at = ?, codes_issued = codes_issued + 1, interval_s = ?, backoff_s = 0,
+				    next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), version = version + 1, updated_at = ?
+				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				""", renewal.userCode(), renewal.verificationUri(), renewal.verificationUriComplete(),
+				renewal.deviceName(), renewal.sealedDeviceCode(), utc(renewal.codeExpiresAt()),
+				renewal.intervalSeconds(), utc(renewal.nextPollAt()), utcOrNull(renewal.polledAt()), utc(renewal.at()),
+				id, owner, epoch) == 1;
+	}
+
+	boolean codeDead(String owner, UUID id, long epoch, Decision.CodeDead dead) {
+		return this.jdbc.update("""
+				update pairing set code_expires_at = least(code_expires_at, ?), next_poll_at = ?, backoff_s = ?,
+				    last_poll_at = coalesce(?, last_poll_at), version = version + ?,
+				    updated_at = case when ? then ? else updated_at end
+				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utcOrNull(dead.polledAt()),
+				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
+	}
+
+	boolean finish(String owner, UUID id, long epoch, Decision.Finish finish) {
+		return this.jdbc.update("""
+				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
+				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
+				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				""", finish.status(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
+				utcOrNull(finish.polledAt()), id, owner, epoch) == 1;
+	}
+
+	/**
+	 * Marks a pairing AUTHORIZED. Fenced by status only: tokens Frame.io handed out exist once, and
+	 * a lease lost meanwhile must not throw them away.
+	 */
+	boolean authorize(UUID id, Instant at) {
+		return this.jdbc.update("""
+				update pairing set status = 'AUTHORIZED', completed_at = ?, updated_at = ?, version = version + 1,
+				    last_poll_at = ?, next_poll_at = null, lease_owner = null, device_code_enc = null
+				where id = ? and status = 'PENDING'
+				""", utc(at), utc(at), utc(at), id) == 1;
+	}
+
+	private static boolean[] passed(int[][] counts, int size) {
+		boolean[] passed = new boolean[size];
+		int index = 0;
+		for (int[] batch : counts) {
+			for (int count : batch) {
+				// The driver may report SUCCESS_NO_INFO (-2); PostgreSQL's reports real counts.
+				passed[index++] = count == 1 || count == java.sql.Statement.SUCCESS_NO_INFO;
+			}
+		}
+		return passed;
+	}
+
+	private static double seconds(Duration duration) {
+		return duration.toMillis() / 1000.0;
+	}
+
+	static OffsetDateTime utc(Instant instant) {
+		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+	}
+
+	private static OffsetDateTime utcOrNull(Instant instant) {
+		return (instant != null) ? utc(instant) : null;
+	}
+
+	private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+		if (value == null) {
+			ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+		}
+		else {
+			ps.setObject(index, utc(value));
+		}
+	}
+
+	private static Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+		return (value != null) ? value.toInstant() : null;
+	}
+
+	record ClaimedRow(UUID id, long epoch, String deviceId, String model, String clientVersion, boolean urlPairing,
+			Instant expiresAt, String sealedDeviceCode, Instant codeExpiresAt, int intervalSeconds, int backoffSeconds,
+			Instant nextPollAt, String previousOwner) {
+	}
+
+	record Reschedule(UUID id, long epoch, Instant nextPollAt, int intervalSeconds, int backoffSeconds, boolean visible,
+			Instant polledAt, Instant at) {
+	}
+
+	record Renewal(String userCode, String verificationUri, String verificationUriComplete, String deviceName,
+			String sealedDeviceCode, Instant codeExpiresAt, int intervalSeconds, Instant nextPollAt, Instant polledAt,
+			Instant at) {
+
+		@Override
+		public String toString() {
+			return "Renewal[userCode=" + this.userCode + ", codeExpiresAt=" + this.codeExpiresAt + "]";
+		}
+
+	}
+
+	static List<UUID> ids(Collection<Tracked> tracked) {
+		List<UUID> ids = new ArrayList<>(tracked.size());
+		tracked.forEach((t) -> ids.add(t.id));
+		return ids;
+	}
+
+}

@@ -1,0 +1,31 @@
+package io.c2cgateway.polling;
+
+import java.time.Clock;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.device.DeviceCustody;
+import io.c2cgateway.devicemodel.DeviceModelService;
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.system.InstanceIdentity;
+
+@Configuration(proxyBeanMethods = false)
+class PollingConfiguration {
+
+	@Bean
+	PollEngine pollEngine(InstanceIdentity identity, JdbcTemplate jdbc, FrameioClient frameio,
+			DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
+			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters) {
+		return new PollEngine(identity.id(), new PollStore(jdbc), frameio, models, box, custody, audit,
+				new TransactionTemplate(transactions), clock, properties, meters);
+	}
+
+}

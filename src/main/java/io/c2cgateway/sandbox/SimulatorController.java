@@ -1,0 +1,126 @@
+package io.c2cgateway.sandbox;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.springframework.context.annotation.Profile;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.c2cgateway.system.ApiException;
+
+/**
+ * The simulated Frame.io over HTTP: its three auth endpoints where Frame.io has them, and under
+ * {@code /sandbox} what a person would do in Frame.io's web app (enter a code and approve or deny).
+ */
+@RestController
+@Profile("sandbox")
+class SimulatorController {
+
+	private final FrameioSimulator simulator;
+
+	SimulatorController(FrameioSimulator simulator) {
+		this.simulator = simulator;
+	}
+
+	@PostMapping(path = "/v2/auth/device/code", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+	ResponseEntity<Object> deviceCode(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
+		String origin = request.getScheme() + "://" + request.getServerName() + ":" + request.getServerPort();
+		return respond(this.simulator.deviceCode(form.toSingleValueMap(), headers(request), origin));
+	}
+
+	@PostMapping(path = "/v2/auth/token", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+	ResponseEntity<Object> token(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
+		return respond(this.simulator.token(form.toSingleValueMap(), headers(request)));
+	}
+
+	@PostMapping(path = "/v2/auth/revoke", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+	ResponseEntity<Object> revoke(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
+		return respond(this.simulator.revoke(form.toSingleValueMap(), headers(request)));
+	}
+
+	@PostMapping("/sandbox/user-codes/{userCode}/approve")
+	Map<String, String> approve(@PathVariable String userCode) {
+		if (!this.simulator.approve(userCode)) {
+			throw ApiException.notFound("Live user code");
+		}
+		return Map.of("userCode", userCode, "decision", "APPROVED");
+	}
+
+	@PostMapping("/sandbox/user-codes/{userCode}/deny")
+	Map<String, String> deny(@PathVariable String userCode) {
+		if (!this.simulator.deny(userCode)) {
+			throw ApiException.notFound("Live user code");
+		}
+		return Map.of("userCode", userCode, "decision", "DENIED");
+	}
+
+	/** The page a verification URI points at: tells a person how to approve the code here. */
+	@GetMapping(path = { "/sandbox/pair", "/sandbox/pair/{userCode}" }, produces = MediaType.TEXT_PLAIN_VALUE)
+	String pairPage(@PathVariable(required = false) String userCode) {
+		String code = (userCode != null) ? userCode : "<user code>";
+		return "c2c-gateway sandbox: this stands in for Frame.io's pairing page.\n"
+				+ "Approve with: curl -X POST <gateway>/sandbox/user-codes/" + code + "/approve\n"
+				+ "Deny with:    curl -X POST <gateway>/sandbox/user-codes/" + code + "/deny\n";
+	}
+
+	/** Queue a fault, to try the gateway's handling of Frame.io outages by hand. */
+	@PostMapping(path = "/sandbox/faults", consumes = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<Void> fault(@RequestBody FaultRequest request) {
+		if (request.endpoint() == null || !List.of("device_code", "token_poll", "token_refresh", "revoke")
+			.contains(request.endpoint())) {
+			throw ApiException.validation("endpoint", "must be one of device_code, token_poll, token_refresh, revoke");
+		}
+		Object body = (request.error() != null) ? Map.of("error", request.error()) : Map.of("message", "simulated");
+		this.simulator.inject(new FrameioSimulator.Fault(request.endpoint(), request.clientId(),
+				(request.status() != null) ? request.status() : 503, body, request.retryAfter(),
+				(request.delayMillis() != null) ? Duration.ofMillis(request.delayMillis()) : null,
+				(request.times() != null) ? request.times() : 1));
+		return ResponseEntity.status(HttpStatus.ACCEPTED).build();
+	}
+
+	private static ResponseEntity<Object> respond(FrameioSimulator.Answer answer) {
+		if (!answer.delay().isZero()) {
+			try {
+				// Stands in for a slow upstream; the gateway's timeout is what is being tried.
+				Thread.sleep(answer.delay().toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.status())
+			.contentType(MediaType.APPLICATION_JSON);
+		if (answer.retryAfter() != null) {
+			response.header(HttpHeaders.RETRY_AFTER, answer.retryAfter());
+		}
+		return response.body(answer.body());
+	}
+
+	private static Map<String, String> headers(HttpServletRequest request) {
+		Map<String, String> headers = new HashMap<>();
+		for (String name : Collections.list(request.getHeaderNames())) {
+			headers.put(name.toLowerCase(), request.getHeader(name));
+		}
+		return headers;
+	}
+
+	record FaultRequest(String endpoint, String clientId, Integer status, String error, String retryAfter,
+			Long delayMillis, Integer times) {
+	}
+
+}
