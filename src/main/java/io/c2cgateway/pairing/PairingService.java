@@ -148,7 +148,8 @@ public class PairingService {
 		return failure;
 	}
 
-	Pairing get(String id, Caller caller) {
+	/** The pairing if the caller may see it (STATION: its own), else 404. */
+	public Pairing get(String id, Caller caller) {
 		return visible(id, caller);
 	}
 
