@@ -244,17 +244,25 @@ public class PollEngine implements SmartLifecycle {
 	 * @return the number of pairings worked on
 	 */
 	public int runOnce() {
-		int dispatched;
+		int total = 0;
 		synchronized (this.lock) {
 			heartbeat();
 			List<Step> ready = new ArrayList<>();
 			this.results.drainTo(ready);
 			write(ready);
 			claim();
-			dispatched = dispatchDue();
 		}
-		awaitInFlight(Duration.ofSeconds(60));
-		return dispatched;
+		while (true) {
+			int dispatched;
+			synchronized (this.lock) {
+				dispatched = leaseValid() ? dispatchDue() : 0;
+			}
+			awaitInFlight(Duration.ofSeconds(60));
+			if (dispatched == 0) {
+				return total;
+			}
+			total += dispatched;
+		}
 	}
 
 	private void awaitInFlight(Duration limit) {

@@ -1,0 +1,272 @@
+package io.c2cgateway.polling;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.device.DeviceCustody;
+import io.c2cgateway.devicemodel.DeviceModelService;
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Several engines on one database, in the spirit of db-scheduler's cluster tests: every code polled
+ * once per interval by exactly one replica, dead replicas' work taken over after the lease, stale
+ * lease holders fenced off.
+ */
+class ClusterPollingTests extends IntegrationTest {
+
+	@Autowired
+	private JdbcTemplate jdbcTemplate;
+
+	@Autowired
+	private FrameioClient frameio;
+
+	@Autowired
+	private DeviceModelService models;
+
+	@Autowired
+	private SecretBox box;
+
+	@Autowired
+	private DeviceCustody custody;
+
+	@Autowired
+	private AuditLog audit;
+
+	@Autowired
+	private PlatformTransactionManager transactions;
+
+	@Autowired
+	private MeterRegistry meters;
+
+	private final List<String> devices = new ArrayList<>();
+
+	private final List<PollEngine> engines = new ArrayList<>();
+
+	@AfterEach
+	void stopEverything() {
+		// Later tests drive the shared engine; leave them no pending work of ours.
+		for (int from = 0; from < this.devices.size(); from += 1000) {
+			this.jdbc.sql("update pairing set status = 'CANCELLED', completed_at = now(), lease_owner = null "
+					+ "where status = 'PENDING' and device_id = any(?)")
+				.param(this.devices.subList(from, Math.min(this.devices.size(), from + 1000)).toArray(new String[0]))
+				.update();
+		}
+		this.engines.forEach(PollEngine::handBack);
+	}
+
+	private PollEngine engine(String name) {
+		PollingProperties properties = new PollingProperties(false, Duration.ofSeconds(15), Duration.ofMillis(50),
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 256, Duration.ofSeconds(60), 500);
+		PollEngine engine = new PollEngine(name + "-" + UUID.randomUUID().toString().substring(0, 6),
+				new PollStore(this.jdbcTemplate), this.frameio, this.models, this.box, this.custody, this.audit,
+				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);
+		this.engines.add(engine);
+		return engine;
+	}
+
+	private List<String> startPairings(int count) throws Exception {
+		String model = newModel();
+		String station = newKey("STATION");
+		List<String> ids = new ArrayList<>();
+		ExecutorService pool = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<String>> futures = new ArrayList<>();
+			for (int i = 0; i < count; i++) {
+				String deviceId = newDeviceId();
+				this.devices.add(deviceId);
+				futures.add(pool.submit(() -> startPairing(station, deviceId, model, null).path("id").asString()));
+			}
+			for (Future<String> future : futures) {
+				ids.add(future.get());
+			}
+		}
+		finally {
+			pool.shutdown();
+		}
+		return ids;
+	}
+
+	private void runConcurrently(List<PollEngine> engines) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(engines.size());
+		try {
+			List<Future<Integer>> futures = new ArrayList<>();
+			engines.forEach((engine) -> futures.add(pool.submit(engine::runOnce)));
+			for (Future<Integer> future : futures) {
+				future.get();
+			}
+		}
+		finally {
+			pool.shutdown();
+		}
+	}
+
+	private Map<String, List<FrameioSimulator.Request>> pollsByDevice() {
+		Set<String> ours = new HashSet<>(this.devices);
+		Map<String, List<FrameioSimulator.Request>> byDevice = new HashMap<>();
+		for (FrameioSimulator.Request request : this.simulator.requests()) {
+			if ("token_poll".equals(request.endpoint()) && ours.contains(request.clientId())) {
+				byDevice.computeIfAbsent(request.clientId(), (key) -> new ArrayList<>()).add(request);
+			}
+		}
+		return byDevice;
+	}
+
+	@Test
+	void twoEnginesShareTheWorkAndPollEveryCodeOncePerIntervalWithoutDuplicates() throws Exception {
+		int pairings = 2000;
+		startPairings(pairings);
+		PollEngine first = engine("first");
+		PollEngine second = engine("second");
+		for (int second_ = 0; second_ < 12; second_++) {
+			this.clock.advance(Duration.ofSeconds(1));
+			runConcurrently(List.of(first, second));
+		}
+		Map<String, List<FrameioSimulator.Request>> polls = pollsByDevice();
+		assertThat(polls).hasSize(pairings);
+		// created at t0, interval 5 s, 12 s of rounds: polled at t0+5 and t0+10, each exactly once
+		assertThat(polls.values()).allSatisfy((list) -> {
+			assertThat(list).hasSize(2);
+			assertThat(Duration.between(list.get(0).at(), list.get(1).at())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+		});
+		assertThat(first.trackedCount()).isPositive();
+		assertThat(second.trackedCount()).isPositive();
+		assertThat(first.trackedCount() + second.trackedCount()).isEqualTo(pairings);
+		long pending = this.jdbc.sql("select count(*) from pairing where status = 'PENDING' and device_id = any(?)")
+			.param(this.devices.toArray(new String[0]))
+			.query(Long.class)
+			.single();
+		assertThat(pending).isEqualTo(pairings);
+	}
+
+	@Test
+	void deadReplicasPairingsAreTakenOverAfterItsLeaseAndPolledNoSoonerThanTheInterval() throws Exception {
+		String id = startPairings(1).get(0);
+		String deviceId = this.devices.get(0);
+		PollEngine dead = engine("dead");
+		PollEngine survivor = engine("survivor");
+		advanceAndRun(dead, Duration.ofSeconds(5));
+		assertThat(pollsOf(deviceId)).hasSize(1);
+		// The replica sent its next poll and died before writing the result down.
+		this.clock.advance(Duration.ofSeconds(5));
+		this.jdbc.sql("update pairing set next_poll_at = ? where id = ?")
+			.params(PollStore.utc(this.clock.instant().minusSeconds(1)), UUID.fromString(id))
+			.update();
+		survivor.runOnce();
+		assertThat(survivor.trackedCount()).as("the dead replica's lease has not run out yet").isZero();
+
+		expireLease(dead);
+		double takeoversBefore = this.meters.counter("gateway.poll.lease.takeovers").count();
+		survivor.runOnce();
+		assertThat(survivor.trackedCount()).isEqualTo(1);
+		assertThat(this.meters.counter("gateway.poll.lease.takeovers").count()).isEqualTo(takeoversBefore + 1);
+		assertThat(pollsOf(deviceId)).as("it may have polled unseen: wait a full interval").hasSize(1);
+		Instant takenOver = this.clock.instant();
+		advanceAndRun(survivor, Duration.ofSeconds(4));
+		assertThat(pollsOf(deviceId)).hasSize(1);
+		advanceAndRun(survivor, Duration.ofSeconds(1));
+		assertThat(pollsOf(deviceId)).hasSize(2);
+		assertThat(pollsOf(deviceId).get(1).at()).isEqualTo(takenOver.plusSeconds(5));
+	}
+
+	@Test
+	void staleLeaseHolderWritesNothingAndStopsPolling() throws Exception {
+		String id = startPairings(1).get(0);
+		String deviceId = this.devices.get(0);
+		PollEngine stale = engine("stale");
+		PollEngine fresh = engine("fresh");
+		advanceAndRun(stale, Duration.ofSeconds(5));
+		long staleEpoch = epochOf(id);
+		String staleOwner = stale.owner();
+
+		expireLease(stale);
+		fresh.runOnce();
+		assertThat(epochOf(id)).isEqualTo(staleEpoch + 1);
+		JsonNode before = pairing(id);
+		Object nextPollBefore = nextPollAt(id);
+
+		// A write fenced with the old lease changes nothing.
+		boolean[] passed = new PollStore(this.jdbcTemplate).reschedule(staleOwner,
+				List.of(new PollStore.Reschedule(UUID.fromString(id), staleEpoch, this.clock.instant().plusSeconds(1), 30,
+						0, true, this.clock.instant(), this.clock.instant())));
+		assertThat(passed).containsExactly(false);
+		assertThat(new PollStore(this.jdbcTemplate).finish(staleOwner, UUID.fromString(id), staleEpoch,
+				new Decision.Finish("FAILED", "stale", this.clock.instant(), null)))
+			.isFalse();
+		assertThat(pairing(id)).isEqualTo(before);
+		assertThat(nextPollAt(id)).isEqualTo(nextPollBefore);
+
+		// The stale engine notices its lease ran out, drops what it held and never polls it again.
+		advanceAndRun(stale, Duration.ofSeconds(5));
+		assertThat(stale.owner()).isNotEqualTo(staleOwner);
+		assertThat(stale.trackedCount()).isZero();
+		assertThat(pollsOf(deviceId)).hasSize(1);
+		advanceAndRun(fresh, Duration.ofSeconds(0));
+		assertThat(pollsOf(deviceId)).hasSize(2);
+	}
+
+	@Test
+	void gracefulShutdownHandsPairingsBackWithTheirScheduleIntact() throws Exception {
+		String id = startPairings(1).get(0);
+		PollEngine leaving = engine("leaving");
+		PollEngine staying = engine("staying");
+		advanceAndRun(leaving, Duration.ofSeconds(5));
+		Object scheduled = nextPollAt(id);
+		leaving.handBack();
+		assertThat(this.jdbc.sql("select lease_owner from pairing where id = ?").param(UUID.fromString(id))
+			.query(String.class).optional()).isEmpty();
+		double takeoversBefore = this.meters.counter("gateway.poll.lease.takeovers").count();
+		staying.runOnce();
+		assertThat(staying.trackedCount()).isEqualTo(1);
+		assertThat(nextPollAt(id)).isEqualTo(scheduled);
+		assertThat(this.meters.counter("gateway.poll.lease.takeovers").count()).isEqualTo(takeoversBefore);
+	}
+
+	private void advanceAndRun(PollEngine engine, Duration duration) {
+		this.clock.advance(duration);
+		engine.runOnce();
+	}
+
+	private void expireLease(PollEngine engine) {
+		this.jdbc.sql("update gateway_instance set lease_until = now() - interval '1 second' where id = ?")
+			.param(engine.owner())
+			.update();
+	}
+
+	private long epochOf(String id) {
+		return this.jdbc.sql("select lease_epoch from pairing where id = ?").param(UUID.fromString(id)).query(Long.class).single();
+	}
+
+	private Object nextPollAt(String id) {
+		return this.jdbc.sql("select next_poll_at from pairing where id = ?")
+			.param(UUID.fromString(id))
+			.query(java.time.OffsetDateTime.class)
+			.single();
+	}
+
+}
