@@ -1,0 +1,174 @@
+package io.c2cgateway.frameio;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.mock.env.MockEnvironment;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.c2cgateway.crypto.Secret;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The upstream client against a real HTTP server answering as Frame.io documents (and as it may). */
+class FrameioClientTests {
+
+	private final MockWebServer server = new MockWebServer();
+
+	private FrameioClient client;
+
+	private final ClientCredentials credentials = new ClientCredentials("SN-0042", Secret.of("model-secret"), "2.1.0");
+
+	@BeforeEach
+	void start() throws IOException {
+		this.server.start();
+		FrameioProperties properties = new FrameioProperties(this.server.url("/").toString(), Duration.ofMillis(500),
+				Duration.ofSeconds(1), 10, 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+		this.client = new FrameioClient(WebClient.builder(), properties, new MockEnvironment(), JsonMapper.builder().build(),
+				new SimpleMeterRegistry());
+	}
+
+	@AfterEach
+	void stop() {
+		this.server.close();
+	}
+
+	private void answer(int status, String body) {
+		this.server.enqueue(new MockResponse.Builder().code(status).addHeader("Content-Type", "application/json").body(body).build());
+	}
+
+	@Test
+	void deviceCodeRequestIsAFormPostWithSecretScopeAndTheDevicesHeaders() throws Exception {
+		answer(200, """
+				{"device_code":"dc","expires_in":120.0,"interval":5.0,"name":"cam","user_code":"987654",
+				 "verification_uri":"https://next.frame.io/pair","verification_uri_complete":"https://next.frame.io/pair/987654"}""");
+		Upstream<DeviceCode> result = this.client.requestDeviceCode(this.credentials, "asset_create offline", true).block();
+		RecordedRequest request = this.server.takeRequest();
+		assertThat(request.getMethod()).isEqualTo("POST");
+		assertThat(request.getTarget()).isEqualTo("/v2/auth/device/code");
+		assertThat(request.getHeaders().get("Content-Type")).startsWith("application/x-www-form-urlencoded");
+		assertThat(request.getHeaders().get("x-client-version")).isEqualTo("2.1.0");
+		assertThat(request.getHeaders().get("x-client-platypus-enabled")).isEqualTo("true");
+		assertThat(request.getHeaders().get("Authorization")).isNull();
+		assertThat(request.getBody().utf8()).isEqualTo("client_id=SN-0042&client_secret=model-secret&scope=asset_create+offline");
+		assertThat(result).isInstanceOf(Upstream.Ok.class);
+		DeviceCode code = ((Upstream.Ok<DeviceCode>) result).value();
+		assertThat(code.userCode()).isEqualTo("987654");
+		assertThat(code.intervalSeconds()).isEqualTo(5);
+		assertThat(code.expiresInSeconds()).isEqualTo(120);
+		assertThat(code.verificationUriComplete()).isEqualTo("https://next.frame.io/pair/987654");
+	}
+
+	@Test
+	void deviceCodeWithoutUrlPairingSendsNoPlatypusHeader() throws Exception {
+		answer(200, "{\"device_code\":\"dc\",\"expires_in\":120,\"user_code\":\"1\",\"verification_uri\":\"u\"}");
+		this.client.requestDeviceCode(this.credentials, "offline", false).block();
+		assertThat(this.server.takeRequest().getHeaders().get("x-client-platypus-enabled")).isNull();
+	}
+
+	@Test
+	void decimalIntervalRoundsUpMissingIntervalIsFiveAndNullCompleteUriIsKept() {
+		answer(200, """
+				{"device_code":"dc","expires_in":119.2,"interval":2.5,"name":"cam","user_code":"1",
+				 "verification_uri":"u","verification_uri_complete":null}""");
+		DeviceCode rounded = ((Upstream.Ok<DeviceCode>) this.client.requestDeviceCode(this.credentials, "offline", false).block()).value();
+		assertThat(rounded.intervalSeconds()).isEqualTo(3);
+		assertThat(rounded.expiresInSeconds()).isEqualTo(120);
+		assertThat(rounded.verificationUriComplete()).isNull();
+		answer(200, "{\"device_code\":\"dc\",\"expires_in\":120,\"user_code\":\"1\",\"verification_uri\":\"u\"}");
+		DeviceCode defaulted = ((Upstream.Ok<DeviceCode>) this.client.requestDeviceCode(this.credentials, "offline", false).block()).value();
+		assertThat(defaulted.intervalSeconds()).isEqualTo(5);
+		assertThat(defaulted.name()).isNull();
+	}
+
+	@Test
+	void simpleErrorEnvelopeGivesItsErrorCode() {
+		answer(400, "{\"error\":\"invalid_client\"}");
+		assertThat(this.client.requestDeviceCode(this.credentials, "offline", false).block())
+			.isEqualTo(new Upstream.Rejected<DeviceCode>(400, "invalid_client"));
+	}
+
+	@Test
+	void detailedErrorEnvelopeGivesTheFirstErrorsTitle() {
+		answer(401, """
+				{"code":401,"errors":[{"code":401,"detail":"You are not allowed to access that resource","status":401,
+				 "title":"Not Authorized"}],"message":"Not Authorized"}""");
+		assertThat(this.client.refresh(this.credentials, Secret.of("rt")).block())
+			.isEqualTo(new Upstream.Rejected<TokenGrant>(401, "not_authorized"));
+	}
+
+	@Test
+	void rejectionWithoutABodyIsNamedByItsStatus() {
+		answer(404, "");
+		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block())
+			.isEqualTo(new Upstream.Rejected<TokenGrant>(404, "http_404"));
+	}
+
+	@Test
+	void tooManyRequestsCarriesRetryAfter() {
+		this.server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "7").build());
+		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block())
+			.isEqualTo(new Upstream.RateLimited<TokenGrant>(Duration.ofSeconds(7)));
+	}
+
+	@Test
+	void serverErrorIsUnavailable() {
+		answer(503, "{}");
+		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block())
+			.isEqualTo(new Upstream.Unavailable<TokenGrant>("http_503", null));
+	}
+
+	@Test
+	void slowAnswerIsATimeout() {
+		this.server.enqueue(new MockResponse.Builder().code(200).body("{}").headersDelay(2, java.util.concurrent.TimeUnit.SECONDS).build());
+		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block())
+			.isEqualTo(new Upstream.Unavailable<TokenGrant>("timeout", null));
+	}
+
+	@Test
+	void refusedConnectionIsUnavailable() {
+		this.server.close();
+		Upstream<TokenGrant> result = this.client.pollToken(this.credentials, Secret.of("dc")).block();
+		assertThat(result).isInstanceOf(Upstream.Unavailable.class);
+	}
+
+	@Test
+	void tokenPollSendsTheDeviceCodeGrant() throws Exception {
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":28800.0,\"refresh_token\":\"rt\",\"token_type\":\"bearer\"}");
+		Upstream<TokenGrant> result = this.client.pollToken(this.credentials, Secret.of("the-device-code")).block();
+		RecordedRequest request = this.server.takeRequest();
+		assertThat(request.getTarget()).isEqualTo("/v2/auth/token");
+		assertThat(request.getBody().utf8()).isEqualTo("client_id=SN-0042&client_secret=model-secret"
+				+ "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=the-device-code");
+		TokenGrant grant = ((Upstream.Ok<TokenGrant>) result).value();
+		assertThat(grant.accessToken().reveal()).isEqualTo("at");
+		assertThat(grant.expiresInSeconds()).isEqualTo(28800);
+		assertThat(grant.toString()).doesNotContain("at,").doesNotContain("rt");
+	}
+
+	@Test
+	void successWithoutTheRequiredFieldsIsAnInvalidResponse() {
+		answer(200, "{\"user_code\":\"1\"}");
+		assertThat(this.client.requestDeviceCode(this.credentials, "offline", false).block())
+			.isEqualTo(new Upstream.Rejected<DeviceCode>(200, "invalid_response"));
+	}
+
+	@Test
+	void revokeSendsTheTokenAndAcceptsBothSuccessShapes() throws Exception {
+		answer(200, "{\"success\":true}");
+		answer(200, "{}");
+		assertThat(this.client.revoke(this.credentials, Secret.of("tok")).block()).isEqualTo(new Upstream.Ok<>(true));
+		assertThat(this.client.revoke(this.credentials, Secret.of("tok")).block()).isEqualTo(new Upstream.Ok<>(true));
+		assertThat(this.server.takeRequest().getBody().utf8()).isEqualTo("client_id=SN-0042&client_secret=model-secret&token=tok");
+	}
+
+}
