@@ -1,0 +1,79 @@
+package io.c2cgateway.devicemodel;
+
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.c2cgateway.support.Api;
+import io.c2cgateway.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeviceModelApiTests extends IntegrationTest {
+
+	private static String name() {
+		return "cam-" + UUID.randomUUID().toString().substring(0, 8);
+	}
+
+	@Test
+	void putCreatesWithDefaultsThenUpdatesAndRotatesTheSecret() {
+		String model = name();
+		Api.Response created = admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"first\"}");
+		assertThat(created.status()).isEqualTo(201);
+		JsonNode body = created.json();
+		assertThat(body.path("scope").asString()).isEqualTo("asset_create offline");
+		assertThat(body.path("defaultClientVersion").asString()).isEqualTo("0.0.0");
+		assertThat(body.path("urlPairing").asBoolean()).isFalse();
+		assertThat(body.has("clientSecret")).isFalse();
+
+		this.clock.advance(java.time.Duration.ofSeconds(1));
+		Api.Response updated = admin().put("/api/v1/device-models/" + model, "{\"scope\": \"offline\"}");
+		assertThat(updated.status()).isEqualTo(200);
+		assertThat(updated.json().path("scope").asString()).isEqualTo("offline");
+		assertThat(updated.json().path("secretUpdatedAt")).isEqualTo(body.path("secretUpdatedAt"));
+
+		this.clock.advance(java.time.Duration.ofSeconds(1));
+		Api.Response rotated = admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"second\"}");
+		assertThat(rotated.json().path("secretUpdatedAt")).isNotEqualTo(body.path("secretUpdatedAt"));
+		assertThat(rotated.json().path("scope").asString()).isEqualTo("offline");
+		assertThat(admin().get("/api/v1/device-models/" + model).json()).isEqualTo(rotated.json());
+	}
+
+	@Test
+	void createWithoutSecretOrWithBadFieldsIsValidationFailedAndStoresNothing() {
+		String model = name();
+		for (String body : new String[] { "{}", "{\"clientSecret\": \"s\", \"scope\": \"admin\"}",
+				"{\"clientSecret\": \"s\", \"defaultClientVersion\": \"v1\"}", "{\"clientSecret\": \"  \"}" }) {
+			Api.Response response = admin().put("/api/v1/device-models/" + model, body);
+			assertThat(response.status()).as(body).isEqualTo(400);
+			assertThat(response.code()).isEqualTo("validation_failed");
+		}
+		assertThat(admin().put("/api/v1/device-models/Bad_Name", "{\"clientSecret\": \"s\"}").status()).isEqualTo(400);
+		assertThat(admin().get("/api/v1/device-models/" + model).status()).isEqualTo(404);
+	}
+
+	@Test
+	void deleteIsRefusedWhileAPendingPairingUsesTheModel() {
+		String model = newModel();
+		String deviceId = newDeviceId();
+		JsonNode pairing = startPairing(newKey("STATION"), deviceId, model, null);
+		Api.Response refused = admin().delete("/api/v1/device-models/" + model);
+		assertThat(refused.status()).isEqualTo(409);
+		assertThat(refused.code()).isEqualTo("model_in_use");
+		admin().delete("/api/v1/pairings/" + pairing.path("id").asString());
+		assertThat(admin().delete("/api/v1/device-models/" + model).status()).isEqualTo(204);
+		assertThat(admin().get("/api/v1/device-models/" + model).status()).isEqualTo(404);
+		assertThat(admin().delete("/api/v1/device-models/" + model).status()).isEqualTo(404);
+	}
+
+	@Test
+	void deleteIsRefusedWhileAPairedDeviceUsesTheModel() {
+		String model = newModel();
+		JsonNode pairing = startPairing(newKey("STATION"), newDeviceId(), model, null);
+		this.simulator.approve(pairing.path("userCode").asString());
+		advanceAndPoll(java.time.Duration.ofSeconds(5));
+		assertThat(admin().delete("/api/v1/device-models/" + model).code()).isEqualTo("model_in_use");
+	}
+
+}
