@@ -73,8 +73,8 @@ class PollStore {
 				    from pairing p
 				    where p.status = 'PENDING'
 				      and p.next_poll_at <= cast(? as timestamptz)
-				      and (p.lease_owner is null or not exists (
-				          select 1 from gateway_instance i where i.id = p.lease_owner and i.lease_until > now()))
+				      and (p.lease_owner is null or (p.lease_owner <> ? and not exists (
+				          select 1 from gateway_instance i where i.id = p.lease_owner and i.lease_until > now())))
 				    order by p.next_poll_at
 				    limit ?
 				    for update of p skip locked)
@@ -91,8 +91,8 @@ class PollStore {
 				rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
 				rs.getBoolean("url_pairing"), instant(rs, "expires_at"), rs.getString("device_code_enc"),
 				instant(rs, "code_expires_at"), rs.getInt("interval_s"), rs.getInt("backoff_s"),
-				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), limit, owner, utc(now),
-				utc(now));
+				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), owner, limit, owner,
+				utc(now), utc(now));
 	}
 
 	/** Of the given pairings, those still pending and leased to this owner, with their lease epoch. */

@@ -1,0 +1,173 @@
+package io.c2cgateway.polling;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.c2cgateway.C2cGatewayApplication;
+import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.support.Api;
+import io.c2cgateway.support.TestDatabase;
+
+/**
+ * How the poll engine of one replica holds up under many pending pairings: a Frame.io stand-in
+ * answers every poll with {@code authorization_pending} at once and records when each code's polls
+ * arrive; the gateway runs as in production (background engine, system clock). Prints figures,
+ * asserts nothing about time. Run with:
+ *
+ * <pre>
+ * ./mvnw test -Dtest=PollEngineBenchmark -Dbenchmark=true -Dbenchmark.pairings=20000 -Dbenchmark.seconds=60
+ * </pre>
+ */
+@EnabledIfSystemProperty(named = "benchmark", matches = "true")
+class PollEngineBenchmark {
+
+	private static final int INTERVAL_SECONDS = 5;
+
+	private final Map<String, Long> lastArrival = new ConcurrentHashMap<>();
+
+	private final Recorder lateness = new Recorder(3);
+
+	private final AtomicLong polls = new AtomicLong();
+
+	private final AtomicLong tooSoon = new AtomicLong();
+
+	@Test
+	void pollManyPendingPairings() throws Exception {
+		int pairings = Integer.getInteger("benchmark.pairings", 20_000);
+		int seconds = Integer.getInteger("benchmark.seconds", 60);
+		DisposableServer upstream = HttpServer.create()
+			.host("127.0.0.1")
+			.port(0)
+			.route((routes) -> routes.post("/v2/auth/token",
+					(request, response) -> request.receive().aggregate().asString().flatMap((body) -> {
+						record(body);
+						return response.status(400)
+							.header("Content-Type", "application/json")
+							.sendString(Mono.just("{\"error\":\"authorization_pending\"}"))
+							.then();
+					})))
+			.bindNow();
+		Map<String, Object> properties = new java.util.HashMap<>(TestDatabase.properties());
+		properties.put("server.port", "0");
+		properties.put("gateway.instance-id", "bench");
+		properties.put("gateway.polling.enabled", "true");
+		properties.put("gateway.frameio.base-url", "http://127.0.0.1:" + upstream.port());
+		properties.put("gateway.frameio.timeout", "5s");
+		properties.put("logging.level.root", "warn");
+		try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(C2cGatewayApplication.class)
+			.profiles("test")
+			// As arguments: they must win over the test profile's settings.
+			.run(properties.entrySet().stream().map((e) -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new))) {
+			int port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
+			String model = "bench-" + UUID.randomUUID().toString().substring(0, 6);
+			Api.at(port).asAdmin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"bench-secret\"}");
+			JdbcTemplate jdbc = gateway.getBean(JdbcTemplate.class);
+			insertPendingPairings(jdbc, gateway.getBean(SecretBox.class), model, pairings);
+			System.out.printf("inserted %d pending pairings; warming up%n", pairings);
+			Thread.sleep(20_000);
+			long writesBefore = writes(jdbc);
+			long pollsBefore = this.polls.get();
+			this.lateness.reset();
+			this.tooSoon.set(0);
+			long started = System.nanoTime();
+			Thread.sleep(seconds * 1000L);
+			double elapsed = (System.nanoTime() - started) / 1e9;
+			long measuredPolls = this.polls.get() - pollsBefore;
+			jdbc.execute("select pg_sleep(1.5)");
+			long measuredWrites = writes(jdbc) - writesBefore;
+			Histogram histogram = this.lateness.getIntervalHistogram();
+			long held = gateway.getBean(PollEngine.class).trackedCount();
+			System.out.println();
+			System.out.println("=== poll engine benchmark ===");
+			System.out.printf("pending pairings        %d (held by this replica: %d)%n", pairings, held);
+			System.out.printf("cores                   %d%n", Runtime.getRuntime().availableProcessors());
+			System.out.printf("measured for            %.1f s%n", elapsed);
+			System.out.printf("polls                   %d (%.0f/s; ideal %.0f/s)%n", measuredPolls, measuredPolls / elapsed,
+					pairings / (double) INTERVAL_SECONDS);
+			System.out.printf("lateness p50/p99/p99.9/max  %d / %d / %d / %d ms (gap between a code's polls minus its %d s interval, seen upstream)%n",
+					histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(99),
+					histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), INTERVAL_SECONDS);
+			System.out.printf("polls sooner than interval  %d%n", this.tooSoon.get());
+			System.out.printf("row writes per poll     %.3f (%d inserted+updated+deleted rows, all tables)%n",
+					measuredWrites / (double) Math.max(1, measuredPolls), measuredWrites);
+			System.out.println("=============================");
+		}
+		finally {
+			upstream.disposeNow();
+		}
+	}
+
+	private void record(String form) {
+		long now = System.nanoTime();
+		String code = null;
+		for (String pair : form.split("&")) {
+			if (pair.startsWith("device_code=")) {
+				code = java.net.URLDecoder.decode(pair.substring(12), StandardCharsets.UTF_8);
+			}
+		}
+		this.polls.incrementAndGet();
+		Long previous = this.lastArrival.put(code, now);
+		if (previous != null) {
+			long lateMillis = (now - previous) / 1_000_000 - INTERVAL_SECONDS * 1000L;
+			if (lateMillis < 0) {
+				this.tooSoon.incrementAndGet();
+			}
+			this.lateness.recordValue(Math.max(0, lateMillis));
+		}
+	}
+
+	private static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, int count) {
+		Instant now = Instant.now();
+		List<Object[]> rows = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			UUID id = UUID.randomUUID();
+			String deviceCode = "dc-" + id;
+			rows.add(new Object[] { id, "BENCH-" + i, model, utc(now.plusSeconds(3600)),
+					box.seal(Secret.of(deviceCode), "pairing", "device_code", id), utc(now.plusSeconds(7200)), utc(now),
+					utc(now.plusMillis(ThreadLocalRandom.current().nextLong(INTERVAL_SECONDS * 1000L))) });
+		}
+		jdbc.batchUpdate("""
+				insert into pairing (id, device_id, model, client_version, url_pairing, status, user_code, verification_uri,
+				    code_expires_at, device_code_enc, codes_issued, interval_s, expires_at, created_at, updated_at,
+				    created_by, created_by_key_id, version, next_poll_at, backoff_s, lease_epoch)
+				values (?, ?, ?, '1.0.0', false, 'PENDING', '000000', 'http://example.invalid/pair', ?, ?, 1, 5, ?, ?, ?,
+				    'bench', '00000000-0000-0000-0000-000000000000', 1, ?, 0, 0)
+				""", rows.stream().map((row) -> new Object[] { row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+				row[6], row[7] }).toList());
+	}
+
+	private static long writes(JdbcTemplate jdbc) {
+		jdbc.execute("select pg_stat_force_next_flush()");
+		Long total = jdbc.queryForObject(
+				"select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_user_tables", Long.class);
+		return (total != null) ? total : 0;
+	}
+
+	private static OffsetDateTime utc(Instant instant) {
+		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+	}
+
+}
