@@ -86,6 +86,10 @@ public class PollEngine implements SmartLifecycle {
 
 	private final AtomicInteger inFlight = new AtomicInteger();
 
+	private final List<Step> deferred = new ArrayList<>();
+
+	private long retryDeferredAtNanos;
+
 	private String owner;
 
 	private int generation;
@@ -187,13 +191,23 @@ public class PollEngine implements SmartLifecycle {
 		this.draining = true;
 		awaitInFlight(Duration.ofSeconds(15));
 		synchronized (this.lock) {
+			if (!this.deferred.isEmpty()) {
+				log.warn("Poll engine {} stops with {} outcomes it could not write", this.owner, this.deferred.size());
+			}
 			if (this.registered) {
-				int released = this.store.release(this.owner);
-				log.info("Poll engine {} handed back {} pending pairings", this.owner, released);
+				try {
+					int released = this.store.release(this.owner);
+					log.info("Poll engine {} handed back {} pending pairings", this.owner, released);
+				}
+				catch (RuntimeException ex) {
+					// Nothing lost: the lease runs out after its TTL and another replica takes over.
+					log.warn("Poll engine {} could not hand its pairings back: {}", this.owner, ex.getClass().getSimpleName());
+				}
 				this.registered = false;
 			}
 			this.tracked.clear();
 			this.schedule.clear();
+			this.deferred.clear();
 		}
 	}
 
@@ -227,7 +241,7 @@ public class PollEngine implements SmartLifecycle {
 		if (!this.registered || nanos - this.lastHeartbeatNanos >= this.properties.leaseTtl().toNanos() / 3) {
 			heartbeat();
 		}
-		write(ready);
+		write(withDeferred(ready));
 		if (this.draining || !leaseValid()) {
 			return;
 		}
@@ -249,7 +263,7 @@ public class PollEngine implements SmartLifecycle {
 			heartbeat();
 			List<Step> ready = new ArrayList<>();
 			this.results.drainTo(ready);
-			write(ready);
+			write(withDeferred(ready, true));
 			claim();
 		}
 		while (true) {
@@ -267,22 +281,29 @@ public class PollEngine implements SmartLifecycle {
 
 	private void awaitInFlight(Duration limit) {
 		long deadline = System.nanoTime() + limit.toNanos();
-		while (this.inFlight.get() > 0 && System.nanoTime() < deadline) {
+		while (outstanding() > 0 && System.nanoTime() < deadline) {
 			try {
 				Step step = this.results.poll(100, TimeUnit.MILLISECONDS);
+				List<Step> ready = new ArrayList<>();
 				if (step != null) {
-					List<Step> ready = new ArrayList<>();
 					ready.add(step);
 					this.results.drainTo(ready);
-					synchronized (this.lock) {
-						write(ready);
-					}
+				}
+				synchronized (this.lock) {
+					write(withDeferred(ready));
 				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				return;
 			}
+		}
+	}
+
+	/** Upstream calls still running: in flight, less the outcomes waiting to be written again. */
+	private int outstanding() {
+		synchronized (this.lock) {
+			return this.inFlight.get() - this.deferred.size();
 		}
 	}
 
@@ -455,41 +476,37 @@ public class PollEngine implements SmartLifecycle {
 			return;
 		}
 		List<PollStore.Reschedule> reschedules = new ArrayList<>();
-		List<Tracked> rescheduled = new ArrayList<>();
+		List<Step> rescheduled = new ArrayList<>();
 		List<Decision.Reschedule> decisions = new ArrayList<>();
 		for (Step step : steps) {
 			Tracked pairing = step.pairing();
 			try {
 				Decision decision = this.rules.decide(step);
-				this.metrics.count(step);
 				if (decision instanceof Decision.Reschedule reschedule) {
 					reschedules.add(new PollStore.Reschedule(pairing.id, pairing.epoch, reschedule.nextPollAt(),
 							reschedule.intervalSeconds(), reschedule.backoffSeconds(), reschedule.visible(),
 							reschedule.polledAt(), step.at()));
-					rescheduled.add(pairing);
+					rescheduled.add(step);
 					decisions.add(reschedule);
 					continue;
 				}
 				apply(pairing, decision);
-			}
-			catch (RuntimeException ex) {
-				// The row keeps its last written schedule; drop it from memory and let a claim pick it up again.
-				log.warn("Writing the outcome of pairing {} failed: {}", pairing.id, ex.getClass().getSimpleName());
-				log.debug("Write failure", ex);
-				forget(pairing);
+				this.metrics.count(step);
 				done(pairing);
 			}
+			catch (RuntimeException ex) {
+				defer(List.of(step), ex);
+			}
 		}
-		if (reschedules.isEmpty()) {
-			return;
-		}
+		int from = 0;
 		try {
-			for (int from = 0; from < reschedules.size(); from += this.properties.writeBatchSize()) {
+			for (; from < reschedules.size(); from += this.properties.writeBatchSize()) {
 				int to = Math.min(reschedules.size(), from + this.properties.writeBatchSize());
 				List<PollStore.Reschedule> batch = reschedules.subList(from, to);
 				boolean[] passed = this.tx.execute((status) -> this.store.reschedule(owner(), batch));
 				for (int i = 0; i < batch.size(); i++) {
-					Tracked pairing = rescheduled.get(from + i);
+					Step step = rescheduled.get(from + i);
+					Tracked pairing = step.pairing();
 					if (passed[i]) {
 						Decision.Reschedule decision = decisions.get(from + i);
 						pairing.nextPollAt = decision.nextPollAt();
@@ -500,16 +517,40 @@ public class PollEngine implements SmartLifecycle {
 					else {
 						forget(pairing);
 					}
+					this.metrics.count(step);
+					done(pairing);
 				}
 			}
 		}
 		catch (RuntimeException ex) {
-			log.warn("Writing {} poll outcomes failed: {}", reschedules.size(), ex.getClass().getSimpleName());
-			rescheduled.forEach(this::forget);
+			defer(rescheduled.subList(from, rescheduled.size()), ex);
 		}
-		finally {
-			rescheduled.forEach(this::done);
+	}
+
+	/**
+	 * Keeps outcomes that could not be written (database unreachable) to write them again later:
+	 * the poll happened, and tokens in particular must not be lost. Their pairings stay in flight,
+	 * so they are not polled meanwhile; if the lease is lost in between, the fence decides.
+	 */
+	private void defer(List<Step> steps, RuntimeException cause) {
+		log.warn("Writing {} poll outcomes failed ({}); retrying shortly", steps.size(), cause.getClass().getSimpleName());
+		log.debug("Write failure", cause);
+		this.deferred.addAll(steps);
+		this.retryDeferredAtNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+	}
+
+	private List<Step> withDeferred(List<Step> ready) {
+		return withDeferred(ready, false);
+	}
+
+	private List<Step> withDeferred(List<Step> ready, boolean now) {
+		if (this.deferred.isEmpty() || (!now && System.nanoTime() < this.retryDeferredAtNanos)) {
+			return ready;
 		}
+		List<Step> all = new ArrayList<>(this.deferred);
+		this.deferred.clear();
+		all.addAll(ready);
+		return all;
 	}
 
 	private void apply(Tracked pairing, Decision decision) {
@@ -584,7 +625,6 @@ public class PollEngine implements SmartLifecycle {
 		}
 		finally {
 			MDC.remove("pairingId");
-			done(pairing);
 		}
 	}
 
