@@ -52,6 +52,11 @@ public class SecretBox {
 		}
 	}
 
+	/** The start of every ciphertext sealed with the active key. */
+	String activePrefix() {
+		return VERSION + "." + this.keys.activeId() + ".";
+	}
+
 	/** Whether a stored value was sealed with a key other than the active one. */
 	public boolean isStale(String stored) {
 		return stored != null && !stored.startsWith(VERSION + "." + this.keys.activeId() + ".");

@@ -1,0 +1,22 @@
+package io.c2cgateway.crypto;
+
+/**
+ * A column holding {@link SecretBox} ciphertexts, declared by the feature that owns it so key
+ * rotation can re-seal it without knowing that feature.
+ *
+ * @param table the table
+ * @param column the column with the ciphertext
+ * @param idColumn the row's id column, the third part of the associated data
+ * @param name the column name used in the associated data (the logical name the owner seals with)
+ */
+public record SealedColumn(String table, String column, String idColumn, String name) {
+
+	public SealedColumn {
+		for (String identifier : new String[] { table, column, idColumn }) {
+			if (!identifier.matches("[a-z_][a-z0-9_]*")) {
+				throw new IllegalArgumentException("not a plain SQL identifier: " + identifier);
+			}
+		}
+	}
+
+}

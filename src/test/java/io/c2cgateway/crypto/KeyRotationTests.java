@@ -1,0 +1,57 @@
+package io.c2cgateway.crypto;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.c2cgateway.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class KeyRotationTests extends IntegrationTest {
+
+	/** The test profile's second key: it decrypts but no longer encrypts. */
+	private static final String OLD_KEY = "old0:H+7d3Nva2djX1tXU09LR0M/OzczLysnIx8bFxMPCwcA=";
+
+	@Autowired
+	private KeyRotation rotation;
+
+	@Autowired
+	private SecretBox box;
+
+	@Test
+	void secretsSealedWithAnOlderKeyAreResealedWithTheActiveOneAndStillWork() {
+		String model = newModel();
+		SecretBox oldBox = new SecretBox(new CryptoProperties(OLD_KEY));
+		this.jdbc.sql("update device_model set client_secret_enc = ? where model = ?")
+			.params(oldBox.seal(Secret.of("secret-of-" + model), "device_model", "client_secret", model), model)
+			.update();
+		JsonNode pairing = startPairing(newKey("STATION"), newDeviceId(), model, null);
+		this.simulator.approve(pairing.path("userCode").asString());
+		this.jdbc.sql("update pairing set device_code_enc = ? where id = ?::uuid")
+			.params(oldBox.seal(this.box.open(deviceCodeOf(pairing), "pairing", "device_code", pairing.path("id").asString()),
+					"pairing", "device_code", pairing.path("id").asString()), pairing.path("id").asString())
+			.update();
+
+		assertThat(this.rotation.runOnce()).isGreaterThanOrEqualTo(2);
+
+		String secret = this.jdbc.sql("select client_secret_enc from device_model where model = ?").param(model)
+			.query(String.class).single();
+		assertThat(secret).startsWith("v1.test1.");
+		assertThat(deviceCodeOf(pairing)).startsWith("v1.test1.");
+		assertThat(this.rotation.runOnce()).isZero();
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(pairing(pairing.path("id").asString()).path("status").asString()).isEqualTo("AUTHORIZED");
+	}
+
+	private String deviceCodeOf(JsonNode pairing) {
+		return this.jdbc.sql("select device_code_enc from pairing where id = ?::uuid")
+			.param(pairing.path("id").asString())
+			.query(String.class)
+			.single();
+	}
+
+}
