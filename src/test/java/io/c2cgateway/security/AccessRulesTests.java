@@ -96,4 +96,19 @@ class AccessRulesTests extends IntegrationTest {
 		assertThat(admin().delete("/api/v1/api-keys/not-a-uuid").status()).isEqualTo(404);
 	}
 
+
+	@Test
+	void apiKeyRequestBreakingARuleIsValidationFailedAndCreatesNothing() {
+		long before = this.jdbc.sql("select count(*) from api_key").query(Long.class).single();
+		for (String body : new String[] { "{}", "{\"name\": \"x\"}", "{\"name\": \"x\", \"role\": \"ROOT\"}",
+				"{\"name\": \"x\", \"role\": \"DEVICE\"}", "{\"name\": \"\", \"role\": \"ADMIN\"}",
+				"{\"name\": \"" + "n".repeat(101) + "\", \"role\": \"ADMIN\"}" }) {
+			Api.Response response = admin().post("/api/v1/api-keys", body);
+			assertThat(response.status()).as(body).isEqualTo(400);
+			assertThat(response.code()).isEqualTo("validation_failed");
+			assertThat(response.json().path("errors")).isNotEmpty();
+		}
+		assertThat(this.jdbc.sql("select count(*) from api_key").query(Long.class).single()).isEqualTo(before);
+	}
+
 }
