@@ -143,9 +143,13 @@ public class FrameioSimulator {
 		String endpoint = "refresh_token".equals(grant) ? "token_refresh" : "token_poll";
 		Fault fault = takeFault(endpoint, clientId);
 		log(endpoint, clientId, form.get("device_code"), headers, fault);
-		if (fault != null) {
+		if (fault != null && !fault.late) {
 			return fault.answer();
 		}
+		return late(fault, tokenAnswer(form, clientId, grant));
+	}
+
+	private Answer tokenAnswer(Map<String, String> form, String clientId, String grant) {
 		Answer refused = checkClient(form);
 		if (refused != null) {
 			return refused;
@@ -163,9 +167,13 @@ public class FrameioSimulator {
 		String clientId = form.get("client_id");
 		Fault fault = takeFault("revoke", clientId);
 		log("revoke", clientId, null, headers, fault);
-		if (fault != null) {
+		if (fault != null && !fault.late) {
 			return fault.answer();
 		}
+		return late(fault, revokeAnswer(form, clientId));
+	}
+
+	private Answer revokeAnswer(Map<String, String> form, String clientId) {
 		Answer refused = checkClient(form);
 		if (refused != null) {
 			return refused;
@@ -187,6 +195,25 @@ public class FrameioSimulator {
 			access.revoked = true;
 		}
 		return new Answer(200, Map.of("success", true), null);
+	}
+
+	/** The real answer of a request a late fault let through, held back by the fault's delay. */
+	private static Answer late(Fault fault, Answer answer) {
+		return (fault != null) ? new Answer(answer.status(), answer.body(), answer.retryAfter(), fault.delay) : answer;
+	}
+
+	/** Whether a refresh token would be accepted by the token endpoint right now. */
+	public synchronized boolean refreshTokenValid(String token) {
+		Refresh refresh = this.refreshTokens.get(token);
+		return refresh != null && !refresh.used && !refresh.revoked && now().isBefore(refresh.expiresAt);
+	}
+
+	/** How many requests to {@code endpoint} for {@code clientId} arrived, faulted or not. */
+	public synchronized long requestCount(String endpoint, String clientId) {
+		return this.requests.stream()
+			.filter((request) -> request.endpoint().equals(endpoint) && request.clientId() != null
+					&& request.clientId().equals(clientId))
+			.count();
 	}
 
 	/** Whether an access token would be accepted by Frame.io's device endpoints right now. */
@@ -334,7 +361,9 @@ public class FrameioSimulator {
 	/**
 	 * A canned answer for the next {@code times} requests to {@code endpoint} ({@code device_code},
 	 * {@code token_poll}, {@code token_refresh}, {@code revoke}) of {@code clientId} (null: any).
-	 * {@code delay} holds the answer back, to provoke the gateway's timeout.
+	 * {@code delay} holds the answer back, to provoke the gateway's timeout. A {@link #late} fault
+	 * instead lets the request take effect and only holds its real answer back: with a delay beyond
+	 * the gateway's timeout, Frame.io acted (a refresh token spent, say) and the answer is lost.
 	 */
 	public static final class Fault {
 
@@ -350,10 +379,18 @@ public class FrameioSimulator {
 
 		final Duration delay;
 
+		final boolean late;
+
 		int remaining;
 
 		public Fault(String endpoint, String clientId, int status, Object body, String retryAfter, Duration delay,
 				int times) {
+			this(endpoint, clientId, status, body, retryAfter, delay, times, false);
+		}
+
+		private Fault(String endpoint, String clientId, int status, Object body, String retryAfter, Duration delay,
+				int times, boolean late) {
+			this.late = late;
 			this.endpoint = endpoint;
 			this.clientId = clientId;
 			this.status = status;
@@ -373,6 +410,11 @@ public class FrameioSimulator {
 
 		public static Fault delay(String endpoint, String clientId, Duration delay) {
 			return new Fault(endpoint, clientId, 503, Map.of("message", "too late"), null, delay, 1);
+		}
+
+		/** The request takes effect; its real answer leaves after {@code delay}. */
+		public static Fault late(String endpoint, String clientId, Duration delay) {
+			return new Fault(endpoint, clientId, 200, null, null, delay, 1, true);
 		}
 
 		boolean matches(String endpoint, String clientId) {

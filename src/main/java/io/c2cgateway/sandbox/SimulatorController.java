@@ -78,12 +78,20 @@ class SimulatorController {
 				+ "Deny with:    curl -X POST <gateway>/sandbox/user-codes/" + code + "/deny\n";
 	}
 
-	/** Queue a fault, to try the gateway's handling of Frame.io outages by hand. */
+	/**
+	 * Queue a fault, to try the gateway's handling of Frame.io outages by hand. {@code late: true}
+	 * lets the request take effect and holds its real answer back {@code delayMillis}.
+	 */
 	@PostMapping(path = "/sandbox/faults", consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<Void> fault(@RequestBody FaultRequest request) {
 		if (request.endpoint() == null || !List.of("device_code", "token_poll", "token_refresh", "revoke")
 			.contains(request.endpoint())) {
 			throw ApiException.validation("endpoint", "must be one of device_code, token_poll, token_refresh, revoke");
+		}
+		if (Boolean.TRUE.equals(request.late())) {
+			this.simulator.inject(FrameioSimulator.Fault.late(request.endpoint(), request.clientId(),
+					Duration.ofMillis((request.delayMillis() != null) ? request.delayMillis() : 0)));
+			return ResponseEntity.status(HttpStatus.ACCEPTED).build();
 		}
 		Object body = (request.error() != null) ? Map.of("error", request.error()) : Map.of("message", "simulated");
 		this.simulator.inject(new FrameioSimulator.Fault(request.endpoint(), request.clientId(),
@@ -120,7 +128,7 @@ class SimulatorController {
 	}
 
 	record FaultRequest(String endpoint, String clientId, Integer status, String error, String retryAfter,
-			Long delayMillis, Integer times) {
+			Long delayMillis, Integer times, Boolean late) {
 	}
 
 }
