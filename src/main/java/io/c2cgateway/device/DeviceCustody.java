@@ -41,7 +41,9 @@ public class DeviceCustody {
 	/**
 	 * Creates or replaces the device's record with the tokens of a newly authorized pairing. The
 	 * device's earlier key stops working: it belonged to the previous pairing. Joins the caller's
-	 * transaction, so the pairing turns AUTHORIZED exactly when the tokens are stored.
+	 * transaction, so the pairing turns AUTHORIZED exactly when the tokens are stored. The version
+	 * grows, so a refresh still in flight for the replaced tokens cannot overwrite these; the refresh
+	 * bookkeeping of the old chain is cleared, since nothing about it applies to the new one.
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void acceptAuthorization(String deviceId, String model, String clientVersion, UUID pairingId,
@@ -61,7 +63,9 @@ public class DeviceCustody {
 				    refresh_token_issued_at = excluded.refresh_token_issued_at,
 				    refresh_token_expires_at = excluded.refresh_token_expires_at, paired_at = excluded.paired_at,
 				    last_refresh_at = null, last_pairing_id = excluded.last_pairing_id, device_key_issued = false,
-				    revoked_at = null, version = device.version + 1
+				    revoked_at = null, version = device.version + 1, refresh_lease_owner = null,
+				    refresh_lease_until = null, refresh_failed_by = null, refresh_failure = null,
+				    refresh_failed_at = null, refresh_unknown_since = null
 				""")
 			.param("deviceId", deviceId)
 			.param("model", model)

@@ -1,0 +1,134 @@
+package io.c2cgateway.device;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.FieldProblem;
+
+/**
+ * {@code /api/v1/devices}: access tokens (DEVICE for itself, ADMIN), and for ADMIN the device
+ * resource, revocation and re-keying. Roles are checked by the security configuration; which
+ * device a DEVICE key may see is checked by the service.
+ */
+@RestController
+@RequestMapping("/api/v1/devices")
+class DeviceController {
+
+	static final Set<String> STATES = Set.of("PAIRED", "REAUTH_REQUIRED", "REVOKED");
+
+	private final DeviceService devices;
+
+	DeviceController(DeviceService devices) {
+		this.devices = devices;
+	}
+
+	@PostMapping("/{deviceId}/access-token")
+	ResponseEntity<AccessTokenResponse> accessToken(@PathVariable String deviceId,
+			@AuthenticationPrincipal Caller caller) {
+		TokenRefresher.AccessToken token = this.devices.accessToken(deviceId, caller);
+		return ResponseEntity.ok()
+			.cacheControl(CacheControl.noStore())
+			.body(new AccessTokenResponse(token.token().reveal(), "bearer", token.expiresAt()));
+	}
+
+	@GetMapping("/{deviceId}")
+	DeviceView get(@PathVariable String deviceId) {
+		return this.devices.get(deviceId);
+	}
+
+	@PostMapping("/{deviceId}/revoke")
+	DeviceView revoke(@PathVariable String deviceId, @AuthenticationPrincipal Caller caller) {
+		return this.devices.revoke(deviceId, caller);
+	}
+
+	@PostMapping("/{deviceId}/device-key")
+	ResponseEntity<DeviceService.IssuedDeviceKey> rekey(@PathVariable String deviceId,
+			@AuthenticationPrincipal Caller caller) {
+		return ResponseEntity.status(HttpStatus.CREATED)
+			.cacheControl(CacheControl.noStore())
+			.body(this.devices.rekey(deviceId, caller));
+	}
+
+	@GetMapping
+	DeviceService.Page list(@RequestParam(name = "state", required = false) List<String> states,
+			@RequestParam(required = false) String model, @RequestParam(required = false) String refreshExpiresBefore,
+			@RequestParam(required = false) String limit, @RequestParam(required = false) String cursor) {
+		List<FieldProblem> problems = new ArrayList<>();
+		List<String> wanted = new ArrayList<>();
+		if (states != null) {
+			for (String state : states) {
+				for (String one : state.split(",")) {
+					if (STATES.contains(one.trim())) {
+						wanted.add(one.trim());
+					}
+					else {
+						problems.add(new FieldProblem("state", "must be one of PAIRED, REAUTH_REQUIRED, REVOKED"));
+					}
+				}
+			}
+		}
+		Instant expiresBefore = null;
+		if (refreshExpiresBefore != null && !refreshExpiresBefore.isBlank()) {
+			try {
+				expiresBefore = Instant.parse(refreshExpiresBefore.trim());
+			}
+			catch (DateTimeParseException ex) {
+				problems.add(new FieldProblem("refreshExpiresBefore",
+						"must be an ISO-8601 UTC time such as 2026-11-28T10:15:30.123Z"));
+			}
+		}
+		int size = 50;
+		if (limit != null) {
+			try {
+				size = Integer.parseInt(limit.trim());
+			}
+			catch (NumberFormatException ex) {
+				size = -1;
+			}
+			if (size < 1 || size > 500) {
+				problems.add(new FieldProblem("limit", "must be between 1 and 500"));
+			}
+		}
+		String after = null;
+		if (cursor != null && !cursor.isEmpty()) {
+			try {
+				after = DeviceQuery.afterOf(cursor);
+			}
+			catch (RuntimeException ex) {
+				problems.add(new FieldProblem("cursor", "is not a cursor this API handed out"));
+			}
+		}
+		if (!problems.isEmpty()) {
+			throw ApiException.validation(problems);
+		}
+		String byModel = (model == null || model.isBlank()) ? null : model.trim();
+		return this.devices.list(new DeviceQuery(wanted, byModel, expiresBefore, size, after));
+	}
+
+	/** The one response that carries a token. */
+	record AccessTokenResponse(String accessToken, String tokenType, Instant expiresAt) {
+
+		@Override
+		public String toString() {
+			return "AccessTokenResponse[accessToken=***, expiresAt=" + this.expiresAt + "]";
+		}
+
+	}
+
+}

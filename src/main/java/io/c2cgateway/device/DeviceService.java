@@ -1,0 +1,203 @@
+package io.c2cgateway.device;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.pairing.Pairing;
+import io.c2cgateway.pairing.PairingService;
+import io.c2cgateway.security.ApiKeyService;
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Patterns;
+
+/** Devices as admins, stations and devices see them: access tokens, device keys, listing, revocation. */
+@Service
+class DeviceService {
+
+	private static final Logger log = LoggerFactory.getLogger(DeviceService.class);
+
+	private static final Pattern DEVICE_ID = Pattern.compile(Patterns.DEVICE_ID);
+
+	private final DeviceStore store;
+
+	private final TokenRefresher refresher;
+
+	private final Revocations revocations;
+
+	private final PairingService pairings;
+
+	private final ApiKeyService keys;
+
+	private final SecretBox box;
+
+	private final AuditLog audit;
+
+	private final TransactionTemplate tx;
+
+	private final Clock clock;
+
+	DeviceService(DeviceStore store, TokenRefresher refresher, Revocations revocations, PairingService pairings,
+			ApiKeyService keys, SecretBox box, AuditLog audit, PlatformTransactionManager transactions, Clock clock) {
+		this.store = store;
+		this.refresher = refresher;
+		this.revocations = revocations;
+		this.pairings = pairings;
+		this.keys = keys;
+		this.box = box;
+		this.audit = audit;
+		this.tx = new TransactionTemplate(transactions);
+		this.clock = clock;
+	}
+
+	/** A DEVICE key may only ask for itself; any other device is hidden (404), as is an unknown one. */
+	TokenRefresher.AccessToken accessToken(String deviceId, Caller caller) {
+		if (!caller.isAdmin() && (caller.deviceId() == null || !caller.deviceId().equals(deviceId))) {
+			throw ApiException.notFound("Device");
+		}
+		return this.refresher.validToken(requireId(deviceId), caller.actor());
+	}
+
+	DeviceView get(String deviceId) {
+		return this.store.find(requireId(deviceId)).map(DeviceRow::view).orElseThrow(() -> ApiException.notFound("Device"));
+	}
+
+	Page list(DeviceQuery query) {
+		List<DeviceRow> rows = this.store.list(query);
+		String next = null;
+		if (rows.size() > query.limit()) {
+			rows = rows.subList(0, query.limit());
+			next = DeviceQuery.cursorOf(rows.get(rows.size() - 1).deviceId());
+		}
+		return new Page(rows.stream().map(DeviceRow::view).toList(), next);
+	}
+
+	/**
+	 * The device key of an authorized pairing, once. The flag is set by a conditional update in the
+	 * transaction that issues the key, so of two concurrent requests exactly one gets a key.
+	 */
+	IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
+		Pairing pairing = this.pairings.get(pairingId, caller);
+		if (!"AUTHORIZED".equals(pairing.status())) {
+			throw ApiException.conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
+		}
+		String deviceId = pairing.deviceId();
+		String key = this.tx.execute((status) -> {
+			if (this.store.markKeyIssued(deviceId, pairing.id())) {
+				return this.keys.issueDeviceKey(deviceId, caller.actor());
+			}
+			DeviceRow device = this.store.find(deviceId).orElse(null);
+			if (device == null || !pairing.id().equals(device.lastPairingId())) {
+				// Its tokens were replaced by a later pairing; a key from here would stop that pairing's key.
+				throw ApiException.conflict("not_authorized",
+						"A later pairing of device " + deviceId + " was authorized; ask for the key of that pairing");
+			}
+			if (DeviceRow.REVOKED.equals(device.state())) {
+				throw ApiException.conflict("device_revoked", "The device is revoked");
+			}
+			throw ApiException.conflict("device_key_already_issued",
+					"The device key of this pairing was already issued");
+		});
+		return new IssuedDeviceKey(deviceId, key);
+	}
+
+	/** A new key for a device that lost its own; the old one stops working in the same transaction. */
+	IssuedDeviceKey rekey(String deviceId, Caller caller) {
+		String id = requireId(deviceId);
+		String key = this.tx.execute((status) -> {
+			DeviceRow device = this.store.lock(id).orElseThrow(() -> ApiException.notFound("Device"));
+			if (DeviceRow.REVOKED.equals(device.state())) {
+				throw ApiException.conflict("device_revoked", "The device is revoked");
+			}
+			// The station's one key of this pairing would otherwise stop the key handed out here.
+			this.store.markKeyIssued(id);
+			return this.keys.issueDeviceKey(id, caller.actor());
+		});
+		return new IssuedDeviceKey(id, key);
+	}
+
+	/**
+	 * Revokes a device: its key dies and its tokens leave the device row in one transaction; then
+	 * one attempt to revoke them at Frame.io, which the background retry repeats until it succeeds.
+	 * Revoking a revoked device changes nothing and answers the same.
+	 */
+	DeviceView revoke(String deviceId, Caller caller) {
+		String id = requireId(deviceId);
+		UUID job = this.tx.execute((status) -> {
+			DeviceRow device = this.store.lock(id).orElseThrow(() -> ApiException.notFound("Device"));
+			if (DeviceRow.REVOKED.equals(device.state())) {
+				return null;
+			}
+			Instant now = this.clock.instant();
+			Secret refresh = openQuietly(device.sealedRefreshToken(), "refresh_token", id);
+			boolean accessAlive = device.accessTokenExpiresAt() != null && device.accessTokenExpiresAt().isAfter(now);
+			Secret access = accessAlive ? openQuietly(device.sealedAccessToken(), "access_token", id) : null;
+			UUID revocation = null;
+			if (refresh != null || access != null) {
+				revocation = UUID.randomUUID();
+				this.store.insertRevocation(revocation, id, device.model(), device.clientVersion(),
+						seal(refresh, "refresh_token", revocation), seal(access, "access_token", revocation), now);
+			}
+			this.store.revoke(id, now);
+			this.keys.revokeDeviceKeys(id);
+			this.audit.record(now, caller.actor(), "device.revoked", "device", id,
+					(revocation != null) ? "revocationId=" + revocation : "tokens=none");
+			return revocation;
+		});
+		if (job != null) {
+			this.revocations.attempt(job);
+		}
+		return get(id);
+	}
+
+	private Secret openQuietly(String sealed, String column, String deviceId) {
+		if (sealed == null) {
+			return null;
+		}
+		try {
+			return this.box.open(sealed, TokenRefresher.TABLE, column, deviceId);
+		}
+		catch (SecretBox.CryptoException ex) {
+			// Revocation must not fail because of an unreadable token: the device dies here either way.
+			log.error("Device {}: the stored {} cannot be decrypted and is not revoked upstream", deviceId, column);
+			return null;
+		}
+	}
+
+	private String seal(Secret secret, String column, UUID job) {
+		return (secret != null) ? this.box.seal(secret, Revocations.TABLE, column, job) : null;
+	}
+
+	private static String requireId(String deviceId) {
+		if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
+			throw ApiException.notFound("Device");
+		}
+		return deviceId;
+	}
+
+	record Page(List<DeviceView> items, String nextCursor) {
+	}
+
+	/** Shown once, in the response that issues it. */
+	record IssuedDeviceKey(String deviceId, String deviceKey) {
+
+		@Override
+		public String toString() {
+			return "IssuedDeviceKey[deviceId=" + this.deviceId + ", deviceKey=***]";
+		}
+
+	}
+
+}

@@ -1,0 +1,365 @@
+package io.c2cgateway.device;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The custody SQL. Refresh leases are judged by the database's {@code now()}, so replicas with
+ * skewed clocks agree on who is refreshing; token lifetimes are domain times from the injected
+ * clock. New tokens are written in one statement fenced by the row's {@code version}, which grows
+ * whenever the tokens change hands (refresh, re-pairing, revocation): a write based on tokens that
+ * are no longer the stored ones changes nothing.
+ */
+@Repository
+class DeviceStore {
+
+	private static final String COLUMNS = """
+			d.device_id, d.model, d.client_version, d.state, d.access_token_enc, d.access_token_expires_at,
+			d.refresh_token_enc, d.refresh_token_issued_at, d.refresh_token_expires_at, d.paired_at, d.last_refresh_at,
+			d.last_pairing_id, d.device_key_issued, d.revoked_at, d.version, d.refresh_lease_owner,
+			coalesce(d.refresh_lease_until > now(), false) as lease_live, d.refresh_failed_by, d.refresh_failure,
+			d.refresh_unknown_since,
+			case when d.state = 'REVOKED' then
+			    case when exists (select 1 from device_revocation r where r.device_id = d.device_id and r.done_at is null)
+			         then 'PENDING' else 'DONE' end
+			end as upstream_revocation
+			""";
+
+	private static final RowMapper<DeviceRow> MAPPER = DeviceStore::map;
+
+	private final JdbcClient jdbc;
+
+	DeviceStore(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	Optional<DeviceRow> find(String deviceId) {
+		return this.jdbc.sql("select " + COLUMNS + " from device d where d.device_id = ?")
+			.param(deviceId)
+			.query(MAPPER)
+			.optional();
+	}
+
+	/** The row, locked until the end of the caller's transaction. */
+	Optional<DeviceRow> lock(String deviceId) {
+		return this.jdbc.sql("select " + COLUMNS + " from device d where d.device_id = ? for update of d")
+			.param(deviceId)
+			.query(MAPPER)
+			.optional();
+	}
+
+	List<DeviceRow> list(DeviceQuery query) {
+		StringBuilder sql = new StringBuilder("select " + COLUMNS + " from device d where true");
+		List<Object> params = new ArrayList<>();
+		if (!query.states().isEmpty()) {
+			sql.append(" and d.state = any(?)");
+			params.add(query.states().toArray(new String[0]));
+		}
+		if (query.model() != null) {
+			sql.append(" and d.model = ?");
+			params.add(query.model());
+		}
+		if (query.refreshExpiresBefore() != null) {
+			sql.append(" and d.refresh_token_expires_at < ?");
+			params.add(utc(query.refreshExpiresBefore()));
+		}
+		if (query.after() != null) {
+			sql.append(" and d.device_id > ?");
+			params.add(query.after());
+		}
+		sql.append(" order by d.device_id limit ?");
+		params.add(query.limit() + 1);
+		return this.jdbc.sql(sql.toString()).params(params).query(MAPPER).list();
+	}
+
+	// ---- refresh lease -----------------------------------------------------------------------
+
+	/**
+	 * Takes the refresh lease of a device whose tokens are still those of {@code version} and whose
+	 * lease is free or ran out. Concurrent callers queue on the row lock and see the winner's lease.
+	 */
+	Optional<Claim> acquireLease(String deviceId, long version, String owner, Duration ttl) {
+		return this.jdbc.sql("""
+				with candidate as (
+				    select device_id, refresh_lease_owner as previous_owner from device
+				    where device_id = :deviceId and version = :version and state = 'PAIRED'
+				      and (refresh_lease_until is null or refresh_lease_until <= now())
+				    for update)
+				update device d set refresh_lease_owner = :owner, refresh_lease_until = now() + make_interval(secs => :ttl)
+				from candidate c
+				where d.device_id = c.device_id
+				returning d.device_id, d.version, c.previous_owner
+				""")
+			.param("deviceId", deviceId)
+			.param("version", version)
+			.param("owner", owner)
+			.param("ttl", seconds(ttl))
+			.query(DeviceStore::claim)
+			.optional();
+	}
+
+	/**
+	 * Leases, in one statement, paired devices whose refresh token was issued at or before
+	 * {@code issuedBefore} and whose last failed refresh is older than {@code failedBefore}.
+	 */
+	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant failedBefore, int limit) {
+		return this.jdbc.sql("""
+				with due as (
+				    select device_id, refresh_lease_owner as previous_owner from device
+				    where state = 'PAIRED' and refresh_token_enc is not null
+				      and refresh_token_issued_at <= :issuedBefore
+				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
+				      and (refresh_lease_until is null or refresh_lease_until <= now())
+				    order by refresh_token_issued_at
+				    limit :limit
+				    for update skip locked)
+				update device d set refresh_lease_owner = :owner, refresh_lease_until = now() + make_interval(secs => :ttl)
+				from due c
+				where d.device_id = c.device_id
+				returning d.device_id, d.version, c.previous_owner
+				""")
+			.param("issuedBefore", utc(issuedBefore))
+			.param("failedBefore", utc(failedBefore))
+			.param("limit", limit)
+			.param("owner", owner)
+			.param("ttl", seconds(ttl))
+			.query(DeviceStore::claim)
+			.list();
+	}
+
+	boolean renewLease(String deviceId, String owner, Duration ttl) {
+		return this.jdbc.sql("""
+				update device set refresh_lease_until = now() + make_interval(secs => :ttl)
+				where device_id = :deviceId and refresh_lease_owner = :owner
+				""").param("ttl", seconds(ttl)).param("deviceId", deviceId).param("owner", owner).update() == 1;
+	}
+
+	/** Ends a lease without new tokens; callers that waited on it read {@code failure} as its answer. */
+	void releaseWithFailure(String deviceId, String owner, String failure, Instant at) {
+		this.jdbc.sql("""
+				update device set refresh_lease_owner = null, refresh_lease_until = null, refresh_failed_by = :owner,
+				    refresh_failure = :failure, refresh_failed_at = :at
+				where device_id = :deviceId and refresh_lease_owner = :owner
+				""").param("owner", owner).param("failure", failure).param("at", utc(at)).param("deviceId", deviceId).update();
+	}
+
+	void release(String deviceId, String owner) {
+		this.jdbc.sql("""
+				update device set refresh_lease_owner = null, refresh_lease_until = null
+				where device_id = :deviceId and refresh_lease_owner = :owner
+				""").param("deviceId", deviceId).param("owner", owner).update();
+	}
+
+	/** Remembers that a refresh with the stored refresh token went out and was never answered. */
+	void markOutcomeUnknown(String deviceId, long version, Instant at) {
+		this.jdbc.sql("""
+				update device set refresh_unknown_since = coalesce(refresh_unknown_since, :at)
+				where device_id = :deviceId and version = :version
+				""").param("at", utc(at)).param("deviceId", deviceId).param("version", version).update();
+	}
+
+	/**
+	 * The new pair, in one statement: both tokens, their lifetimes, the lease ended. Fenced by the
+	 * version the refresh started from, not by the lease: tokens Frame.io handed out exist once, and
+	 * a lease that ran out meanwhile must not throw them away while they are still the newest.
+	 */
+	boolean storeRefreshed(String deviceId, long version, String sealedAccess, Instant accessExpiresAt,
+			String sealedRefresh, Instant issuedAt, Instant refreshExpiresAt) {
+		return this.jdbc.sql("""
+				update device set access_token_enc = :access, access_token_expires_at = :accessExpires,
+				    refresh_token_enc = :refresh, refresh_token_issued_at = :at, refresh_token_expires_at = :refreshExpires,
+				    last_refresh_at = :at, version = version + 1, refresh_lease_owner = null, refresh_lease_until = null,
+				    refresh_failed_by = null, refresh_failure = null, refresh_failed_at = null, refresh_unknown_since = null
+				where device_id = :deviceId and version = :version and state = 'PAIRED'
+				""")
+			.param("access", sealedAccess)
+			.param("accessExpires", utc(accessExpiresAt))
+			.param("refresh", sealedRefresh)
+			.param("at", utc(issuedAt))
+			.param("refreshExpires", utc(refreshExpiresAt))
+			.param("deviceId", deviceId)
+			.param("version", version)
+			.update() == 1;
+	}
+
+	boolean markReauthRequired(String deviceId, long version) {
+		return this.jdbc.sql("""
+				update device set state = 'REAUTH_REQUIRED', refresh_lease_owner = null, refresh_lease_until = null
+				where device_id = :deviceId and version = :version and state = 'PAIRED'
+				""").param("deviceId", deviceId).param("version", version).update() == 1;
+	}
+
+	// ---- device keys ---------------------------------------------------------------------------
+
+	/** Marks the key of this pairing issued, once: false when it was, or a later pairing replaced it. */
+	boolean markKeyIssued(String deviceId, UUID pairingId) {
+		return this.jdbc.sql("""
+				update device set device_key_issued = true
+				where device_id = :deviceId and last_pairing_id = :pairingId and not device_key_issued
+				  and state <> 'REVOKED'
+				""").param("deviceId", deviceId).param("pairingId", pairingId).update() == 1;
+	}
+
+	void markKeyIssued(String deviceId) {
+		this.jdbc.sql("update device set device_key_issued = true where device_id = ?").param(deviceId).update();
+	}
+
+	// ---- revocation ----------------------------------------------------------------------------
+
+	/** The device is revoked; its tokens have moved to a revocation job (or there were none). */
+	boolean revoke(String deviceId, Instant at) {
+		return this.jdbc.sql("""
+				update device set state = 'REVOKED', revoked_at = :at, access_token_enc = null,
+				    access_token_expires_at = null, refresh_token_enc = null, refresh_token_expires_at = null,
+				    version = version + 1, refresh_lease_owner = null, refresh_lease_until = null
+				where device_id = :deviceId and state <> 'REVOKED'
+				""").param("at", utc(at)).param("deviceId", deviceId).update() == 1;
+	}
+
+	void insertRevocation(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
+			String sealedAccess, Instant at) {
+		this.jdbc.sql("""
+				insert into device_revocation (id, device_id, model, client_version, refresh_token_enc, access_token_enc,
+				    created_at, attempts, next_attempt_at)
+				values (:id, :deviceId, :model, :clientVersion, :refresh, :access, :at, 0, :at)
+				""")
+			.param("id", id)
+			.param("deviceId", deviceId)
+			.param("model", model)
+			.param("clientVersion", clientVersion)
+			.param("refresh", sealedRefresh)
+			.param("access", sealedAccess)
+			.param("at", utc(at))
+			.update();
+	}
+
+	/** Leases one revocation job, if it is not done and nobody live holds it. */
+	Optional<RevocationRow> claimRevocation(UUID id, String owner, Duration ttl) {
+		return this.jdbc.sql("""
+				update device_revocation set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
+				where id = :id and done_at is null and (lease_until is null or lease_until <= now())
+				returning id, device_id, model, client_version, refresh_token_enc, access_token_enc, attempts
+				""").param("owner", owner).param("ttl", seconds(ttl)).param("id", id).query(DeviceStore::revocation).optional();
+	}
+
+	/** Leases revocation jobs due at {@code now} (domain time) that nobody live holds. */
+	List<RevocationRow> claimDueRevocations(String owner, Duration ttl, Instant now, int limit) {
+		return this.jdbc.sql("""
+				with due as (
+				    select id from device_revocation
+				    where done_at is null and next_attempt_at <= :now and (lease_until is null or lease_until <= now())
+				    order by next_attempt_at
+				    limit :limit
+				    for update skip locked)
+				update device_revocation r set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
+				from due
+				where r.id = due.id
+				returning r.id, r.device_id, r.model, r.client_version, r.refresh_token_enc, r.access_token_enc, r.attempts
+				""")
+			.param("now", utc(now))
+			.param("limit", limit)
+			.param("owner", owner)
+			.param("ttl", seconds(ttl))
+			.query(DeviceStore::revocation)
+			.list();
+	}
+
+	/** Frame.io confirmed one token revoked: it is destroyed at once, whatever happens to the other. */
+	void revokedUpstream(UUID id, String owner, boolean refreshToken) {
+		String column = refreshToken ? "refresh_token_enc" : "access_token_enc";
+		this.jdbc.sql("update device_revocation set " + column + " = null where id = :id and lease_owner = :owner")
+			.param("id", id)
+			.param("owner", owner)
+			.update();
+	}
+
+	boolean revocationDone(UUID id, String owner, Instant at) {
+		return this.jdbc.sql("""
+				update device_revocation set done_at = :at, refresh_token_enc = null, access_token_enc = null,
+				    lease_owner = null, lease_until = null, last_error = null
+				where id = :id and lease_owner = :owner and done_at is null
+				""").param("at", utc(at)).param("id", id).param("owner", owner).update() == 1;
+	}
+
+	void revocationFailed(UUID id, String owner, Instant nextAttemptAt, String error) {
+		this.jdbc.sql("""
+				update device_revocation set attempts = attempts + 1, next_attempt_at = :next, last_error = :error,
+				    lease_owner = null, lease_until = null
+				where id = :id and lease_owner = :owner
+				""").param("next", utc(nextAttemptAt)).param("error", error).param("id", id).param("owner", owner).update();
+	}
+
+	boolean revocationPending(String deviceId) {
+		return this.jdbc.sql("select exists (select 1 from device_revocation where device_id = ? and done_at is null)")
+			.param(deviceId)
+			.query(Boolean.class)
+			.single();
+	}
+
+	// ---- mapping -------------------------------------------------------------------------------
+
+	private static DeviceRow map(ResultSet rs, int row) throws SQLException {
+		return new DeviceRow(rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
+				rs.getString("state"), rs.getString("access_token_enc"), instant(rs, "access_token_expires_at"),
+				rs.getString("refresh_token_enc"), instant(rs, "refresh_token_issued_at"),
+				instant(rs, "refresh_token_expires_at"), instant(rs, "paired_at"), instant(rs, "last_refresh_at"),
+				rs.getObject("last_pairing_id", UUID.class), rs.getBoolean("device_key_issued"),
+				instant(rs, "revoked_at"), rs.getLong("version"), rs.getString("refresh_lease_owner"),
+				rs.getBoolean("lease_live"), rs.getString("refresh_failed_by"), rs.getString("refresh_failure"),
+				instant(rs, "refresh_unknown_since"), rs.getString("upstream_revocation"));
+	}
+
+	private static Claim claim(ResultSet rs, int row) throws SQLException {
+		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"));
+	}
+
+	private static RevocationRow revocation(ResultSet rs, int row) throws SQLException {
+		return new RevocationRow(rs.getObject("id", UUID.class), rs.getString("device_id"), rs.getString("model"),
+				rs.getString("client_version"), rs.getString("refresh_token_enc"), rs.getString("access_token_enc"),
+				rs.getInt("attempts"));
+	}
+
+	private static Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+		return (value != null) ? value.toInstant() : null;
+	}
+
+	static OffsetDateTime utc(Instant instant) {
+		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+	}
+
+	private static double seconds(Duration duration) {
+		return duration.toMillis() / 1000.0;
+	}
+
+	/**
+	 * A refresh lease taken. {@code previousOwner} is set when the previous lease ran out without
+	 * being released: its holder may have spent the stored refresh token.
+	 */
+	record Claim(String deviceId, long version, String previousOwner) {
+	}
+
+	/** A revocation job as leased; the tokens are sealed to this row. */
+	record RevocationRow(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
+			String sealedAccess, int attempts) {
+
+		@Override
+		public String toString() {
+			return "RevocationRow[id=" + this.id + ", deviceId=" + this.deviceId + ", attempts=" + this.attempts + "]";
+		}
+
+	}
+
+}
