@@ -208,7 +208,7 @@ class TokenRefresher {
 				unknown = "the refresh by " + previousOwner + " ended without a result";
 			}
 			else if (row.refreshUnknownSince() != null) {
-				unknown = "a refresh sent at " + row.refreshUnknownSince() + " was never answered";
+				unknown = "a refresh at " + row.refreshUnknownSince() + " ended without a known result";
 			}
 			ClientCredentials client;
 			Secret refreshToken;
@@ -227,15 +227,15 @@ class TokenRefresher {
 				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
 			}
 			Upstream<TokenGrant> answer = call(client, refreshToken);
-			if (unknown == null && answer instanceof Upstream.Unavailable<TokenGrant> lost
-					&& UNANSWERED.contains(lost.reason())) {
+			if (unknown == null && unanswered(answer)) {
+				String reason = ((Upstream.Unavailable<TokenGrant>) answer).reason();
 				Instant at = this.clock.instant();
 				this.store.markOutcomeUnknown(deviceId, row.version(), at);
-				unknown = "a refresh sent at " + at + " was never answered (" + lost.reason() + ")";
+				unknown = "a refresh sent at " + at + " was never answered (" + reason + ")";
 				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
 				if (!this.store.renewLease(deviceId, owner, this.leaseTtl)) {
 					count(trigger, "lease_lost");
-					throw RefreshFailure.toException(RefreshFailure.of("upstream_unavailable", lost.reason()));
+					throw RefreshFailure.toException(RefreshFailure.of("upstream_unavailable", reason));
 				}
 				answer = call(client, refreshToken);
 			}
@@ -276,6 +276,10 @@ class TokenRefresher {
 			count(trigger, "reauth_required");
 			log.warn("Device {} must be paired again: {}", deviceId, reason);
 			throw reauthorizationRequired();
+		}
+		if (unknown != null || unanswered(answer)) {
+			// Still in doubt whether the stored token is spent: the next refresh must know it is the retry.
+			this.store.markOutcomeUnknown(deviceId, row.version(), this.clock.instant());
 		}
 		String failure;
 		if (answer instanceof Upstream.Rejected<TokenGrant> rejected) {
@@ -359,6 +363,10 @@ class TokenRefresher {
 			return;
 		}
 		log.info("Device {} was paired again during a refresh; the refreshed tokens are dropped", deviceId);
+	}
+
+	private static boolean unanswered(Upstream<TokenGrant> answer) {
+		return answer instanceof Upstream.Unavailable<TokenGrant> unavailable && UNANSWERED.contains(unavailable.reason());
 	}
 
 	private Upstream<TokenGrant> call(ClientCredentials client, Secret refreshToken) {

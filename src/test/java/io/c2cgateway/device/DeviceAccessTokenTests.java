@@ -227,6 +227,29 @@ class DeviceAccessTokenTests extends CustodyTest {
 	}
 
 	@Test
+	void accessTokenWhenRetryAfterDeadRefresherFailsTooThenTheNextRefreshStillCountsAsTheRetry() {
+		Paired paired = pair();
+		String key = deviceKey(paired);
+		moveBelowMinValidity(paired.deviceId());
+		this.jdbc.sql("update device set refresh_lease_owner = 'dead-replica#refresh-2', "
+				+ "refresh_lease_until = now() - interval '1 second' where device_id = ?").param(paired.deviceId()).update();
+		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 503, null));
+
+		Api.Response unavailable = accessToken(key, paired.deviceId());
+		assertThat(unavailable.status()).isEqualTo(504);
+		assertThat(this.jdbc.sql("select count(*) from device where device_id = ? and refresh_unknown_since is not null")
+			.param(paired.deviceId())
+			.query(Long.class)
+			.single()).as("still in doubt").isEqualTo(1);
+
+		this.simulator.inject(FrameioSimulator.Fault.error("token_refresh", paired.deviceId(), "invalid_request"));
+		Api.Response rejected = accessToken(key, paired.deviceId());
+		assertThat(rejected.code()).isEqualTo("reauthorization_required");
+		assertThat(auditDetail(paired.deviceId(), "device.reauth_required")).contains("ended without a known result");
+		assertThat(refreshes(paired.deviceId())).isEqualTo(2);
+	}
+
+	@Test
 	void accessTokenWithKeyOfAnotherDeviceThenNotFound() {
 		String model = newModel();
 		String station = newKey("STATION");
