@@ -1,9 +1,21 @@
 package io.c2cgateway.device;
 
+import java.time.Clock;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.SealedColumn;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.devicemodel.DeviceModelService;
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.frameio.FrameioProperties;
+import io.c2cgateway.system.InstanceIdentity;
 
 @Configuration(proxyBeanMethods = false)
 class DeviceConfiguration {
@@ -16,6 +28,36 @@ class DeviceConfiguration {
 	@Bean
 	SealedColumn deviceRefreshToken() {
 		return new SealedColumn("device", "refresh_token_enc", "device_id", "refresh_token");
+	}
+
+	/** Tokens of revoked devices waiting for Frame.io's confirmation; sealed to the revocation job's row. */
+	@Bean
+	SealedColumn revocationRefreshToken() {
+		return new SealedColumn("device_revocation", "refresh_token_enc", "id", "refresh_token");
+	}
+
+	@Bean
+	SealedColumn revocationAccessToken() {
+		return new SealedColumn("device_revocation", "access_token_enc", "id", "access_token");
+	}
+
+	@Bean
+	KeepAlive keepAlive(InstanceIdentity identity, DeviceStore store, TokenRefresher refresher, Clock clock,
+			TokenProperties properties) {
+		return new KeepAlive(identity.id(), store, refresher, clock, properties);
+	}
+
+	@Bean
+	Revocations revocations(InstanceIdentity identity, DeviceStore store, SecretBox box, FrameioClient frameio,
+			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
+			TokenProperties properties, FrameioProperties frameioProperties, MeterRegistry meters) {
+		return new Revocations(identity.id(), store, box, frameio, models, audit, new TransactionTemplate(transactions),
+				clock, properties, frameioProperties, meters);
+	}
+
+	@Bean
+	CustodyWorker custodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties) {
+		return new CustodyWorker(keepAlive, revocations, properties);
 	}
 
 }

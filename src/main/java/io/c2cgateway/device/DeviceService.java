@@ -16,8 +16,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
-import io.c2cgateway.pairing.Pairing;
-import io.c2cgateway.pairing.PairingService;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
@@ -37,7 +35,7 @@ class DeviceService {
 
 	private final Revocations revocations;
 
-	private final PairingService pairings;
+	private final PairingLookup pairings;
 
 	private final ApiKeyService keys;
 
@@ -49,7 +47,7 @@ class DeviceService {
 
 	private final Clock clock;
 
-	DeviceService(DeviceStore store, TokenRefresher refresher, Revocations revocations, PairingService pairings,
+	DeviceService(DeviceStore store, TokenRefresher refresher, Revocations revocations, PairingLookup pairings,
 			ApiKeyService keys, SecretBox box, AuditLog audit, PlatformTransactionManager transactions, Clock clock) {
 		this.store = store;
 		this.refresher = refresher;
@@ -89,7 +87,7 @@ class DeviceService {
 	 * transaction that issues the key, so of two concurrent requests exactly one gets a key.
 	 */
 	IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
-		Pairing pairing = this.pairings.get(pairingId, caller);
+		PairingLookup.PairingFacts pairing = this.pairings.visible(pairingId, caller);
 		if (!"AUTHORIZED".equals(pairing.status())) {
 			throw ApiException.conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
 		}
