@@ -10,9 +10,10 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs keep-alive and the revocation retry in the background, each on its own period. Disabled in
- * tests, which drive both by hand. On shutdown it stops starting rounds and lets the running one
- * finish: each refresh in it is bounded by the upstream timeout, and an interrupted refresh would
- * leave its outcome unknown.
+ * tests, which drive both by hand. On shutdown it claims nothing more and lets the batch in hand
+ * finish rather than interrupting it: each refresh is bounded by the upstream timeout, and an
+ * interrupted one would leave its outcome unknown. What it could not finish is not lost: its
+ * leases run out and another replica takes over.
  */
 class CustodyWorker implements SmartLifecycle {
 
@@ -57,7 +58,7 @@ class CustodyWorker implements SmartLifecycle {
 		}
 		if (this.thread != null) {
 			try {
-				this.thread.join(TimeUnit.SECONDS.toMillis(25));
+				this.thread.join(TimeUnit.SECONDS.toMillis(15));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -76,11 +77,11 @@ class CustodyWorker implements SmartLifecycle {
 		while (this.running) {
 			long now = System.nanoTime();
 			if (this.properties.revocationRetryEnabled() && now - nextRevocation >= 0) {
-				safely("revocation retry", this.revocations::runOnce);
+				safely("revocation retry", () -> this.revocations.runOnce(this::isRunning));
 				nextRevocation = System.nanoTime() + this.properties.revocationRetryEvery().toNanos();
 			}
 			if (this.running && this.properties.keepAliveEnabled() && now - nextKeepAlive >= 0) {
-				safely("keep-alive", this.keepAlive::runOnce);
+				safely("keep-alive", () -> this.keepAlive.runOnce(this::isRunning));
 				nextKeepAlive = System.nanoTime() + this.properties.keepAliveEvery().toNanos();
 			}
 			synchronized (this.monitor) {

@@ -3,6 +3,7 @@ package io.c2cgateway.device;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Keeps idle devices paired: Frame.io's refresh tokens die 14 days after issue, so devices whose
@@ -38,11 +39,16 @@ class KeepAlive {
 	 * @return the number of devices worked on
 	 */
 	int runOnce() {
+		return runOnce(() -> true);
+	}
+
+	/** As {@link #runOnce()}, claiming no further batch once {@code keepGoing} says stop. */
+	int runOnce(BooleanSupplier keepGoing) {
 		String owner = this.refresher.newOwner("keep-alive");
 		String actor = "keep-alive:" + this.instanceId;
 		int batch = Math.max(1, this.properties.keepAliveConcurrency());
 		int worked = 0;
-		for (int round = 0; round < MAX_ROUNDS; round++) {
+		for (int round = 0; round < MAX_ROUNDS && keepGoing.getAsBoolean(); round++) {
 			Instant now = this.clock.instant();
 			// A device whose refresh just failed is left alone for a while; it has days to spare.
 			List<DeviceStore.Claim> claims = this.store.claimDue(owner, this.refresher.leaseTtl(),

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -92,9 +93,14 @@ class Revocations {
 	 * @return the number of jobs worked on
 	 */
 	int runOnce() {
+		return runOnce(() -> true);
+	}
+
+	/** As {@link #runOnce()}, claiming no further batch once {@code keepGoing} says stop. */
+	int runOnce(BooleanSupplier keepGoing) {
 		String owner = owner();
 		int worked = 0;
-		for (int round = 0; round < MAX_ROUNDS; round++) {
+		for (int round = 0; round < MAX_ROUNDS && keepGoing.getAsBoolean(); round++) {
 			List<DeviceStore.RevocationRow> jobs = this.store.claimDueRevocations(owner, this.leaseTtl,
 					this.clock.instant(), BATCH);
 			Parallel.run(jobs, "revocation", (job) -> work(job, owner));

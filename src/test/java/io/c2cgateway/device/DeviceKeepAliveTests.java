@@ -134,6 +134,27 @@ class DeviceKeepAliveTests extends CustodyTest {
 			.isEqualTo(stored(paired.deviceId(), "access_token").reveal());
 	}
 
+	@Test
+	void keepAliveRunsInTheBackgroundWhenEnabledAndStopsOnShutdown() {
+		Paired paired = pair();
+		ageRefreshToken(paired.deviceId(), this.tokenProperties.keepAliveAfter());
+		TokenProperties p = this.tokenProperties;
+		TokenProperties enabled = new TokenProperties(p.minValidity(), p.keepAliveAfter(), true, Duration.ofHours(1),
+				p.keepAliveRetryAfter(), p.keepAliveConcurrency(), p.refreshLeaseMargin(), false,
+				p.revocationRetryEvery(), p.revocationBackoffBase(), p.revocationBackoffCap());
+		CustodyWorker worker = new CustodyWorker(engine("background"), null, enabled);
+		worker.start();
+		try {
+			assertThat(worker.isRunning()).isTrue();
+			await("the background keep-alive round", Duration.ofSeconds(20), () -> refreshes(paired.deviceId()) == 1);
+		}
+		finally {
+			worker.stop();
+		}
+		assertThat(worker.isRunning()).isFalse();
+		assertThat(state(paired.deviceId())).isEqualTo("PAIRED");
+	}
+
 	private static void runTogether(List<KeepAlive> engines) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(engines.size());
 		CountDownLatch start = new CountDownLatch(1);
