@@ -133,8 +133,7 @@ public class FrameioClient {
 					.map((body) -> classify(response.statusCode(), response.headers().asHttpHeaders(), body, reader)))
 				.timeout(this.properties.timeout().plusSeconds(1))
 				.onErrorResume((ex) -> Mono.just(failure(ex)))
-				.doOnNext((result) -> sample.stop(this.meters.timer("gateway.frameio.requests", "endpoint", endpoint,
-						"outcome", outcomeTag(result))));
+				.doOnNext((result) -> sample.stop(requestTimer(endpoint, outcomeTag(result))));
 		});
 	}
 
@@ -275,6 +274,17 @@ public class FrameioClient {
 			this.resolvedBaseUrl = resolved;
 		}
 		return resolved;
+	}
+
+	/** Latency as a histogram, so quantiles can be aggregated across replicas. */
+	private Timer requestTimer(String endpoint, String outcome) {
+		return Timer.builder("gateway.frameio.requests")
+			.description("Calls to Frame.io by endpoint and outcome")
+			.tags("endpoint", endpoint, "outcome", outcome)
+			.publishPercentileHistogram()
+			.minimumExpectedValue(Duration.ofMillis(5))
+			.maximumExpectedValue(this.properties.timeout().plusSeconds(1))
+			.register(this.meters);
 	}
 
 	private static String outcomeTag(Upstream<?> result) {
