@@ -1,8 +1,5 @@
 package io.c2cgateway.polling;
 
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Gauge;
@@ -10,8 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * {@code gateway.pairings.pending}: pending pairings across the cluster, not just this replica's
@@ -20,9 +17,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * database must not make the metrics endpoint hang. While the count cannot be taken the gauge
  * shows NaN rather than a stale number.
  */
-class PendingPairingsGauge implements SmartLifecycle {
+class PendingPairingsGauge {
 
-	static final Duration REFRESH = Duration.ofSeconds(10);
+	static final long REFRESH_SECONDS = 10;
 
 	private static final Logger log = LoggerFactory.getLogger(PendingPairingsGauge.class);
 
@@ -30,16 +27,14 @@ class PendingPairingsGauge implements SmartLifecycle {
 
 	private volatile double pending = Double.NaN;
 
-	private ScheduledExecutorService timer;
-
 	PendingPairingsGauge(JdbcClient jdbc, MeterRegistry meters) {
 		this.jdbc = jdbc;
 		Gauge.builder("gateway.pairings.pending", this, (gauge) -> gauge.pending)
-			.description("Pending pairings in the whole cluster, counted every " + REFRESH.toSeconds() + " s")
+			.description("Pending pairings in the whole cluster, counted every " + REFRESH_SECONDS + " s")
 			.register(meters);
 	}
 
-	/** Counts now; the timer calls this, tests may too. */
+	@Scheduled(fixedDelay = REFRESH_SECONDS, timeUnit = TimeUnit.SECONDS)
 	void refresh() {
 		try {
 			// Served by the partial index on pending pairings.
@@ -51,32 +46,6 @@ class PendingPairingsGauge implements SmartLifecycle {
 			this.pending = Double.NaN;
 			log.debug("Counting pending pairings failed: {}", ex.getClass().getSimpleName());
 		}
-	}
-
-	@Override
-	public synchronized void start() {
-		if (this.timer != null) {
-			return;
-		}
-		this.timer = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "pending-pairings-gauge");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.timer.scheduleWithFixedDelay(this::refresh, 0, REFRESH.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (this.timer != null) {
-			this.timer.shutdownNow();
-			this.timer = null;
-		}
-	}
-
-	@Override
-	public synchronized boolean isRunning() {
-		return this.timer != null;
 	}
 
 }
