@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Size;
 
@@ -41,6 +42,8 @@ class DeviceModelController {
 	}
 
 	@PutMapping("/{model}")
+	@ApiResponse(responseCode = "201", description = "Created")
+	@ApiResponse(responseCode = "200", description = "Updated")
 	ResponseEntity<DeviceModelView> put(@PathVariable String model, @Valid @RequestBody ModelRequest request,
 			@AuthenticationPrincipal Caller caller) {
 		List<FieldProblem> problems = new java.util.ArrayList<>();
@@ -78,6 +81,8 @@ class DeviceModelController {
 	}
 
 	@DeleteMapping("/{model}")
+	@ApiResponse(responseCode = "204", description = "Deleted")
+	@ApiResponse(responseCode = "409", description = "model_in_use: devices or live pairings use it")
 	ResponseEntity<Void> delete(@PathVariable String model, @AuthenticationPrincipal Caller caller) {
 		this.models.delete(model, caller.actor());
 		return ResponseEntity.noContent().build();

@@ -3,6 +3,7 @@ package io.c2cgateway.frameio;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -18,6 +19,8 @@ import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -26,6 +29,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 
@@ -128,14 +132,27 @@ public class FrameioClient {
 				.accept(MediaType.APPLICATION_JSON)
 				.contentType(MediaType.APPLICATION_FORM_URLENCODED)
 				.body(BodyInserters.fromFormData(form))
-				.exchangeToMono((response) -> response.bodyToMono(String.class)
-					.defaultIfEmpty("")
+				.exchangeToMono((response) -> readBody(response)
 					.map((body) -> classify(response.statusCode(), response.headers().asHttpHeaders(), body, reader)))
 				.timeout(this.properties.timeout().plusSeconds(1))
 				.onErrorResume((ex) -> Mono.just(failure(ex)))
-				.doOnNext((result) -> sample.stop(this.meters.timer("gateway.frameio.requests", "endpoint", endpoint,
-						"outcome", outcomeTag(result))));
+				.doOnNext((result) -> sample.stop(requestTimer(endpoint, outcomeTag(result))));
 		});
+	}
+
+	/**
+	 * The body as text, read as raw bytes: WebClient's string decoder would print the decoded body,
+	 * device codes and tokens included, whenever {@code org.springframework.web} logs at DEBUG.
+	 */
+	private static Mono<String> readBody(ClientResponse response) {
+		return DataBufferUtils.join(response.bodyToFlux(DataBuffer.class)).map((buffer) -> {
+			try {
+				return buffer.toString(StandardCharsets.UTF_8);
+			}
+			finally {
+				DataBufferUtils.release(buffer);
+			}
+		}).defaultIfEmpty("");
 	}
 
 	private <T> Upstream<T> classify(HttpStatusCode status, HttpHeaders headers, String body, BodyReader<T> reader) {
@@ -275,6 +292,17 @@ public class FrameioClient {
 			this.resolvedBaseUrl = resolved;
 		}
 		return resolved;
+	}
+
+	/** Latency as a histogram, so quantiles can be aggregated across replicas. */
+	private Timer requestTimer(String endpoint, String outcome) {
+		return Timer.builder("gateway.frameio.requests")
+			.description("Calls to Frame.io by endpoint and outcome")
+			.tags("endpoint", endpoint, "outcome", outcome)
+			.publishPercentileHistogram()
+			.minimumExpectedValue(Duration.ofMillis(5))
+			.maximumExpectedValue(this.properties.timeout().plusSeconds(1))
+			.register(this.meters);
 	}
 
 	private static String outcomeTag(Upstream<?> result) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 
 import org.springframework.http.HttpStatus;
@@ -37,6 +38,8 @@ class PairingController {
 	}
 
 	@PostMapping
+	@ApiResponse(responseCode = "201", description = "A new pairing with a live code")
+	@ApiResponse(responseCode = "200", description = "This caller's pending pairing of the device and model, unchanged")
 	ResponseEntity<Pairing> start(@Valid @RequestBody NewPairing request, @AuthenticationPrincipal Caller caller) {
 		PairingService.Started started = this.pairings.start(request, caller);
 		return ResponseEntity.status(started.created() ? HttpStatus.CREATED : HttpStatus.OK).body(started.pairing());

@@ -27,6 +27,7 @@ import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.polling.PollEngine;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.LogContext;
 
 /** The pairing lifecycle as stations and admins drive it: start, read, list, cancel. */
 @Service
@@ -112,7 +113,9 @@ public class PairingService {
 		}
 		this.meters.counter("gateway.pairings.started").increment();
 		this.engine.wake();
-		log.info("Pairing {} started for device {}", pairing.id(), pairing.deviceId());
+		try (LogContext context = LogContext.of(pairing.id(), pairing.deviceId())) {
+			log.info("Pairing {} started for device {}", pairing.id(), pairing.deviceId());
+		}
 		return new Started(pairing, true);
 	}
 
@@ -166,6 +169,7 @@ public class PairingService {
 		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> ApiException.notFound("Pairing"));
 		if (cancelled) {
 			this.meters.counter("gateway.pairings.finished", "outcome", "CANCELLED").increment();
+			log.info("Pairing {} cancelled by {}", pairing.id(), caller.actor());
 			return current;
 		}
 		if ("CANCELLED".equals(current.status())) {

@@ -18,7 +18,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import reactor.core.publisher.Mono;
 
 import org.springframework.context.SmartLifecycle;
@@ -34,6 +33,7 @@ import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.system.LogContext;
 
 /**
  * Polls Frame.io for every pending pairing this replica holds a lease on.
@@ -366,7 +366,9 @@ public class PollEngine implements SmartLifecycle {
 	private void adopt(PollStore.ClaimedRow row) {
 		if (row.previousOwner() != null) {
 			this.metrics.takeovers.increment();
-			log.info("Took over pairing {} from {}", row.id(), row.previousOwner());
+			try (LogContext context = LogContext.of(row.id(), row.deviceId())) {
+				log.info("Took over pairing {} from {}", row.id(), row.previousOwner());
+			}
 		}
 		Secret code = (row.sealedDeviceCode() != null)
 				? this.box.open(row.sealedDeviceCode(), TABLE, "device_code", row.id()) : null;
@@ -482,6 +484,11 @@ public class PollEngine implements SmartLifecycle {
 			Tracked pairing = step.pairing();
 			try {
 				Decision decision = this.rules.decide(step);
+				if (log.isDebugEnabled()) {
+					try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
+						log.debug("Pairing {}: {} -> {}", pairing.id, describe(step), decision.getClass().getSimpleName());
+					}
+				}
 				if (decision instanceof Decision.Reschedule reschedule) {
 					reschedules.add(new PollStore.Reschedule(pairing.id, pairing.epoch, reschedule.nextPollAt(),
 							reschedule.intervalSeconds(), reschedule.backoffSeconds(), reschedule.visible(),
@@ -533,8 +540,11 @@ public class PollEngine implements SmartLifecycle {
 	 * so they are not polled meanwhile; if the lease is lost in between, the fence decides.
 	 */
 	private void defer(List<Step> steps, RuntimeException cause) {
-		log.warn("Writing {} poll outcomes failed ({}); retrying shortly", steps.size(), cause.getClass().getSimpleName());
-		log.debug("Write failure", cause);
+		Tracked only = (steps.size() == 1) ? steps.get(0).pairing() : null;
+		try (LogContext context = (only != null) ? LogContext.of(only.id, only.deviceId) : LogContext.of(null, null)) {
+			log.warn("Writing {} poll outcomes failed ({}); retrying shortly", steps.size(), cause.getClass().getSimpleName());
+			log.debug("Write failure", cause);
+		}
 		this.deferred.addAll(steps);
 		this.retryDeferredAtNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
 	}
@@ -554,8 +564,7 @@ public class PollEngine implements SmartLifecycle {
 	}
 
 	private void apply(Tracked pairing, Decision decision) {
-		MDC.put("pairingId", pairing.id.toString());
-		try {
+		try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
 			if (decision instanceof Decision.Renew renew) {
 				DeviceCode code = renew.code();
 				Instant issuedAt = renew.issuedAt();
@@ -575,6 +584,7 @@ public class PollEngine implements SmartLifecycle {
 				}));
 				if (written) {
 					this.metrics.renewals.increment();
+					log.info("Pairing {} has a new device code, user code {}", pairing.id, code.userCode());
 					pairing.deviceCode = code.deviceCode();
 					pairing.codeExpiresAt = codeExpiresAt;
 					pairing.intervalSeconds = code.intervalSeconds();
@@ -600,32 +610,62 @@ public class PollEngine implements SmartLifecycle {
 				}
 			}
 			else if (decision instanceof Decision.Finish finish) {
-				this.tx.executeWithoutResult((status) -> {
-					if (this.store.finish(owner(), pairing.id, pairing.epoch, finish)) {
-						this.audit.record(finish.at(), actor(), "pairing." + finish.status().toLowerCase(), "pairing",
-								pairing.id.toString(),
-								(finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
-						this.metrics.finished(finish.status());
+				boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					if (!this.store.finish(owner(), pairing.id, pairing.epoch, finish)) {
+						return false;
 					}
-				});
+					this.audit.record(finish.at(), actor(), "pairing." + finish.status().toLowerCase(), "pairing",
+							pairing.id.toString(),
+							(finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
+					return true;
+				}));
+				if (finished) {
+					this.metrics.finished(finish.status());
+					log.info("Pairing {} finished as {}{}", pairing.id, finish.status(),
+							(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
+				}
 				forget(pairing);
 			}
 			else if (decision instanceof Decision.Authorize authorize) {
-				this.tx.executeWithoutResult((status) -> {
-					if (this.store.authorize(pairing.id, authorize.at())) {
-						this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
-								pairing.id, authorize.tokens(), authorize.at(), actor());
-						this.audit.record(authorize.at(), actor(), "pairing.authorized", "pairing",
-								pairing.id.toString(), "deviceId=" + pairing.deviceId);
-						this.metrics.finished("AUTHORIZED");
+				boolean authorized = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					if (!this.store.authorize(pairing.id, authorize.at())) {
+						return false;
 					}
-				});
+					this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
+							pairing.id, authorize.tokens(), authorize.at(), actor());
+					this.audit.record(authorize.at(), actor(), "pairing.authorized", "pairing",
+							pairing.id.toString(), "deviceId=" + pairing.deviceId);
+					return true;
+				}));
+				if (authorized) {
+					this.metrics.finished("AUTHORIZED");
+					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
+				}
 				forget(pairing);
 			}
 		}
-		finally {
-			MDC.remove("pairingId");
+	}
+
+	/** What came back, by kind and error code only: answers carry tokens and device codes. */
+	private static String describe(Step step) {
+		if (step instanceof Step.Poll poll) {
+			return "poll answered " + describe(poll.answer())
+					+ ((poll.renewal() != null) ? ", new code request answered " + describe(poll.renewal()) : "");
 		}
+		if (step instanceof Step.Renew renew) {
+			return "new code request answered " + describe(renew.renewal());
+		}
+		return "code expired";
+	}
+
+	private static String describe(Upstream<?> answer) {
+		if (answer instanceof Upstream.Rejected<?> rejected) {
+			return "rejected " + rejected.error();
+		}
+		if (answer instanceof Upstream.Unavailable<?> unavailable) {
+			return "unavailable " + unavailable.reason();
+		}
+		return (answer instanceof Upstream.RateLimited<?>) ? "rate limited" : "ok";
 	}
 
 	private void done(Tracked pairing) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -26,6 +27,11 @@ class PollingConfiguration {
 			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters) {
 		return new PollEngine(identity.id(), new PollStore(jdbc), frameio, models, box, custody, audit,
 				new TransactionTemplate(transactions), clock, properties, meters);
+	}
+
+	@Bean
+	PendingPairingsGauge pendingPairingsGauge(JdbcClient jdbc, MeterRegistry meters) {
+		return new PendingPairingsGauge(jdbc, meters);
 	}
 
 }

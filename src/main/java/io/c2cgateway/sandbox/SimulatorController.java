@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.context.annotation.Profile;
@@ -116,7 +117,7 @@ class SimulatorController {
 		if (answer.retryAfter() != null) {
 			response.header(HttpHeaders.RETRY_AFTER, answer.retryAfter());
 		}
-		return response.body(answer.body());
+		return response.body(new Body(answer.body()));
 	}
 
 	private static Map<String, String> headers(HttpServletRequest request) {
@@ -125,6 +126,19 @@ class SimulatorController {
 			headers.put(name.toLowerCase(), request.getHeader(name));
 		}
 		return headers;
+	}
+
+	/**
+	 * An answer body serialized as itself but printed masked: Spring MVC logs response bodies at
+	 * DEBUG, and these carry device codes and tokens.
+	 */
+	record Body(@JsonValue Object value) {
+
+		@Override
+		public String toString() {
+			return "[simulated Frame.io answer]";
+		}
+
 	}
 
 	record FaultRequest(String endpoint, String clientId, Integer status, String error, String retryAfter,

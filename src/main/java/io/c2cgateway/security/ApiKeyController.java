@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -35,6 +36,7 @@ class ApiKeyController {
 	}
 
 	@PostMapping
+	@ApiResponse(responseCode = "201", description = "Created; `key` is shown only here")
 	ResponseEntity<ApiKeyService.CreatedApiKey> create(@Valid @RequestBody NewApiKey request,
 			@AuthenticationPrincipal Caller caller) {
 		return ResponseEntity.status(HttpStatus.CREATED)
@@ -47,6 +49,7 @@ class ApiKeyController {
 	}
 
 	@DeleteMapping("/{id}")
+	@ApiResponse(responseCode = "204", description = "Revoked; the key stops working at once")
 	ResponseEntity<Void> revoke(@PathVariable String id, @AuthenticationPrincipal Caller caller) {
 		this.keys.revoke(parse(id), caller);
 		return ResponseEntity.noContent().build();
