@@ -13,12 +13,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,11 +25,7 @@ import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
-import io.c2cgateway.frameio.ClientCredentials;
-import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.FrameioClient;
-import io.c2cgateway.frameio.TokenGrant;
-import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.system.LogContext;
 
 /**
@@ -56,25 +49,17 @@ public class PollEngine implements SmartLifecycle {
 
 	private final PollStore store;
 
-	private final FrameioClient frameio;
-
-	private final DeviceModelService models;
-
 	private final SecretBox box;
-
-	private final DeviceCustody custody;
-
-	private final AuditLog audit;
-
-	private final TransactionTemplate tx;
 
 	private final Clock clock;
 
 	private final PollingProperties properties;
 
-	private final PollRules rules;
+	private final EngineMetrics metrics;
 
-	private final Metrics metrics;
+	private final OutcomeWriter writer;
+
+	private final StepRunner steps;
 
 	private final Object lock = new Object();
 
@@ -85,10 +70,6 @@ public class PollEngine implements SmartLifecycle {
 	private final LinkedBlockingQueue<Step> results = new LinkedBlockingQueue<>();
 
 	private final AtomicInteger inFlight = new AtomicInteger();
-
-	private final List<Step> deferred = new ArrayList<>();
-
-	private long retryDeferredAtNanos;
 
 	private String owner;
 
@@ -118,16 +99,38 @@ public class PollEngine implements SmartLifecycle {
 		this.baseId = instanceId;
 		this.owner = instanceId;
 		this.store = store;
-		this.frameio = frameio;
-		this.models = models;
 		this.box = box;
-		this.custody = custody;
-		this.audit = audit;
-		this.tx = tx;
 		this.clock = clock;
 		this.properties = properties;
-		this.rules = new PollRules(properties.backoffCap());
-		this.metrics = new Metrics(meters, this.tracked);
+		this.metrics = new EngineMetrics(meters, this.tracked);
+		this.steps = new StepRunner(frameio, models, clock);
+		this.writer = new OutcomeWriter(store, box, custody, audit, tx, new PollRules(properties.backoffCap()), this.metrics,
+				properties.writeBatchSize(), new OutcomeWriter.Holder() {
+					@Override
+					public String owner() {
+						return PollEngine.this.owner();
+					}
+
+					@Override
+					public String actor() {
+						return PollEngine.this.actor();
+					}
+
+					@Override
+					public void reschedule(Tracked pairing) {
+						enqueue(pairing);
+					}
+
+					@Override
+					public void forget(Tracked pairing) {
+						PollEngine.this.forget(pairing);
+					}
+
+					@Override
+					public void done(Tracked pairing) {
+						PollEngine.this.done(pairing);
+					}
+				});
 	}
 
 	/** This replica's current name in leases. */
@@ -191,8 +194,9 @@ public class PollEngine implements SmartLifecycle {
 		this.draining = true;
 		awaitInFlight(Duration.ofSeconds(15));
 		synchronized (this.lock) {
-			if (!this.deferred.isEmpty()) {
-				log.warn("Poll engine {} stops with {} outcomes it could not write", this.owner, this.deferred.size());
+			int unwritten = this.writer.dropDeferred();
+			if (unwritten > 0) {
+				log.warn("Poll engine {} stops with {} outcomes it could not write", this.owner, unwritten);
 			}
 			if (this.registered) {
 				try {
@@ -207,7 +211,6 @@ public class PollEngine implements SmartLifecycle {
 			}
 			this.tracked.clear();
 			this.schedule.clear();
-			this.deferred.clear();
 		}
 	}
 
@@ -241,7 +244,7 @@ public class PollEngine implements SmartLifecycle {
 		if (!this.registered || nanos - this.lastHeartbeatNanos >= this.properties.leaseTtl().toNanos() / 3) {
 			heartbeat();
 		}
-		write(withDeferred(ready));
+		this.writer.write(this.writer.withDeferred(ready));
 		if (this.draining || !leaseValid()) {
 			return;
 		}
@@ -263,7 +266,7 @@ public class PollEngine implements SmartLifecycle {
 			heartbeat();
 			List<Step> ready = new ArrayList<>();
 			this.results.drainTo(ready);
-			write(withDeferred(ready, true));
+			this.writer.write(this.writer.withDeferred(ready, true));
 			claim();
 		}
 		while (true) {
@@ -290,7 +293,7 @@ public class PollEngine implements SmartLifecycle {
 					this.results.drainTo(ready);
 				}
 				synchronized (this.lock) {
-					write(withDeferred(ready));
+					this.writer.write(this.writer.withDeferred(ready));
 				}
 			}
 			catch (InterruptedException ex) {
@@ -303,7 +306,7 @@ public class PollEngine implements SmartLifecycle {
 	/** Upstream calls still running: in flight, less the outcomes waiting to be written again. */
 	private int outstanding() {
 		synchronized (this.lock) {
-			return this.inFlight.get() - this.deferred.size();
+			return this.inFlight.get() - this.writer.deferredCount();
 		}
 	}
 
@@ -425,247 +428,7 @@ public class PollEngine implements SmartLifecycle {
 	}
 
 	private void launch(Tracked pairing, Instant now) {
-		if (pairing.codeIsDead(now)) {
-			if (PollRules.mustExpire(pairing, now)) {
-				this.results.add(new Step.Expire(pairing, now));
-				return;
-			}
-			renewal(pairing).subscribe((answer) -> this.results.add(new Step.Renew(pairing, answer, this.clock.instant())),
-					(ex) -> this.results.add(new Step.Renew(pairing, internalFailure(), this.clock.instant())));
-			return;
-		}
-		ClientCredentials credentials;
-		try {
-			credentials = credentials(pairing);
-		}
-		catch (RuntimeException ex) {
-			this.results.add(new Step.Poll(pairing, internalFailure(), null, now));
-			return;
-		}
-		this.frameio.pollToken(credentials, pairing.deviceCode).flatMap((answer) -> {
-			Instant at = this.clock.instant();
-			if (answer instanceof Upstream.Rejected<TokenGrant> rejected && "expired_token".equals(rejected.error())
-					&& PollRules.mayRenew(pairing, at)) {
-				return renewal(pairing).map((renewed) -> (Step) new Step.Poll(pairing, answer, renewed, this.clock.instant()));
-			}
-			return Mono.just((Step) new Step.Poll(pairing, answer, null, at));
-		}).subscribe(this.results::add,
-				(ex) -> this.results.add(new Step.Poll(pairing, internalFailure(), null, this.clock.instant())));
-	}
-
-	private Mono<Upstream<DeviceCode>> renewal(Tracked pairing) {
-		return Mono.defer(() -> {
-			DeviceModelService.UpstreamSettings settings = this.models.upstreamSettings(pairing.model);
-			return this.frameio.requestDeviceCode(
-					new ClientCredentials(pairing.deviceId, settings.clientSecret(), pairing.clientVersion),
-					settings.scope(), pairing.urlPairing);
-		}).onErrorResume((ex) -> Mono.just(internalFailure()));
-	}
-
-	private ClientCredentials credentials(Tracked pairing) {
-		return new ClientCredentials(pairing.deviceId, this.models.upstreamSettings(pairing.model).clientSecret(),
-				pairing.clientVersion);
-	}
-
-	private static <T> Upstream<T> internalFailure() {
-		return new Upstream.Unavailable<>("internal_error", null);
-	}
-
-	// ---- write back ------------------------------------------------------------------------
-
-	private void write(List<Step> steps) {
-		if (steps.isEmpty()) {
-			return;
-		}
-		List<PollStore.Reschedule> reschedules = new ArrayList<>();
-		List<Step> rescheduled = new ArrayList<>();
-		List<Decision.Reschedule> decisions = new ArrayList<>();
-		for (Step step : steps) {
-			Tracked pairing = step.pairing();
-			try {
-				Decision decision = this.rules.decide(step);
-				if (log.isDebugEnabled()) {
-					try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
-						log.debug("Pairing {}: {} -> {}", pairing.id, describe(step), decision.getClass().getSimpleName());
-					}
-				}
-				if (decision instanceof Decision.Reschedule reschedule) {
-					reschedules.add(new PollStore.Reschedule(pairing.id, pairing.epoch, reschedule.nextPollAt(),
-							reschedule.intervalSeconds(), reschedule.backoffSeconds(), reschedule.visible(),
-							reschedule.polledAt(), step.at()));
-					rescheduled.add(step);
-					decisions.add(reschedule);
-					continue;
-				}
-				apply(pairing, decision);
-				this.metrics.count(step);
-				done(pairing);
-			}
-			catch (RuntimeException ex) {
-				defer(List.of(step), ex);
-			}
-		}
-		int from = 0;
-		try {
-			for (; from < reschedules.size(); from += this.properties.writeBatchSize()) {
-				int to = Math.min(reschedules.size(), from + this.properties.writeBatchSize());
-				List<PollStore.Reschedule> batch = reschedules.subList(from, to);
-				boolean[] passed = this.tx.execute((status) -> this.store.reschedule(owner(), batch));
-				for (int i = 0; i < batch.size(); i++) {
-					Step step = rescheduled.get(from + i);
-					Tracked pairing = step.pairing();
-					if (passed[i]) {
-						Decision.Reschedule decision = decisions.get(from + i);
-						pairing.nextPollAt = decision.nextPollAt();
-						pairing.intervalSeconds = decision.intervalSeconds();
-						pairing.backoffSeconds = decision.backoffSeconds();
-						enqueue(pairing);
-					}
-					else {
-						forget(pairing);
-					}
-					this.metrics.count(step);
-					done(pairing);
-				}
-			}
-		}
-		catch (RuntimeException ex) {
-			defer(rescheduled.subList(from, rescheduled.size()), ex);
-		}
-	}
-
-	/**
-	 * Keeps outcomes that could not be written (database unreachable) to write them again later:
-	 * the poll happened, and tokens in particular must not be lost. Their pairings stay in flight,
-	 * so they are not polled meanwhile; if the lease is lost in between, the fence decides.
-	 */
-	private void defer(List<Step> steps, RuntimeException cause) {
-		Tracked only = (steps.size() == 1) ? steps.get(0).pairing() : null;
-		try (LogContext context = (only != null) ? LogContext.of(only.id, only.deviceId) : LogContext.of(null, null)) {
-			log.warn("Writing {} poll outcomes failed ({}); retrying shortly", steps.size(), cause.getClass().getSimpleName());
-			log.debug("Write failure", cause);
-		}
-		this.deferred.addAll(steps);
-		this.retryDeferredAtNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-	}
-
-	private List<Step> withDeferred(List<Step> ready) {
-		return withDeferred(ready, false);
-	}
-
-	private List<Step> withDeferred(List<Step> ready, boolean now) {
-		if (this.deferred.isEmpty() || (!now && System.nanoTime() < this.retryDeferredAtNanos)) {
-			return ready;
-		}
-		List<Step> all = new ArrayList<>(this.deferred);
-		this.deferred.clear();
-		all.addAll(ready);
-		return all;
-	}
-
-	private void apply(Tracked pairing, Decision decision) {
-		try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
-			if (decision instanceof Decision.Renew renew) {
-				DeviceCode code = renew.code();
-				Instant issuedAt = renew.issuedAt();
-				Instant codeExpiresAt = issuedAt.plusSeconds(code.expiresInSeconds());
-				Instant nextPollAt = issuedAt.plusSeconds(code.intervalSeconds());
-				PollStore.Renewal renewal = new PollStore.Renewal(code.userCode(), code.verificationUri(),
-						code.verificationUriComplete(), code.name(),
-						this.box.seal(code.deviceCode(), TABLE, "device_code", pairing.id), codeExpiresAt,
-						code.intervalSeconds(), nextPollAt, renew.polledAt(), issuedAt);
-				boolean written = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					boolean ok = this.store.renew(owner(), pairing.id, pairing.epoch, renewal);
-					if (ok) {
-						this.audit.record(issuedAt, actor(), "pairing.code_renewed", "pairing", pairing.id.toString(),
-								"userCode=" + code.userCode());
-					}
-					return ok;
-				}));
-				if (written) {
-					this.metrics.renewals.increment();
-					log.info("Pairing {} has a new device code, user code {}", pairing.id, code.userCode());
-					pairing.deviceCode = code.deviceCode();
-					pairing.codeExpiresAt = codeExpiresAt;
-					pairing.intervalSeconds = code.intervalSeconds();
-					pairing.backoffSeconds = 0;
-					pairing.nextPollAt = nextPollAt;
-					enqueue(pairing);
-				}
-				else {
-					forget(pairing);
-				}
-			}
-			else if (decision instanceof Decision.CodeDead dead) {
-				if (this.store.codeDead(owner(), pairing.id, pairing.epoch, dead)) {
-					if (pairing.codeExpiresAt == null || pairing.codeExpiresAt.isAfter(dead.diedAt())) {
-						pairing.codeExpiresAt = dead.diedAt();
-					}
-					pairing.backoffSeconds = dead.backoffSeconds();
-					pairing.nextPollAt = dead.nextAttemptAt();
-					enqueue(pairing);
-				}
-				else {
-					forget(pairing);
-				}
-			}
-			else if (decision instanceof Decision.Finish finish) {
-				boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					if (!this.store.finish(owner(), pairing.id, pairing.epoch, finish)) {
-						return false;
-					}
-					this.audit.record(finish.at(), actor(), "pairing." + finish.status().toLowerCase(), "pairing",
-							pairing.id.toString(),
-							(finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
-					return true;
-				}));
-				if (finished) {
-					this.metrics.finished(finish.status());
-					log.info("Pairing {} finished as {}{}", pairing.id, finish.status(),
-							(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
-				}
-				forget(pairing);
-			}
-			else if (decision instanceof Decision.Authorize authorize) {
-				boolean authorized = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					if (!this.store.authorize(pairing.id, authorize.at())) {
-						return false;
-					}
-					this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
-							pairing.id, authorize.tokens(), authorize.at(), actor());
-					this.audit.record(authorize.at(), actor(), "pairing.authorized", "pairing",
-							pairing.id.toString(), "deviceId=" + pairing.deviceId);
-					return true;
-				}));
-				if (authorized) {
-					this.metrics.finished("AUTHORIZED");
-					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
-				}
-				forget(pairing);
-			}
-		}
-	}
-
-	/** What came back, by kind and error code only: answers carry tokens and device codes. */
-	private static String describe(Step step) {
-		if (step instanceof Step.Poll poll) {
-			return "poll answered " + describe(poll.answer())
-					+ ((poll.renewal() != null) ? ", new code request answered " + describe(poll.renewal()) : "");
-		}
-		if (step instanceof Step.Renew renew) {
-			return "new code request answered " + describe(renew.renewal());
-		}
-		return "code expired";
-	}
-
-	private static String describe(Upstream<?> answer) {
-		if (answer instanceof Upstream.Rejected<?> rejected) {
-			return "rejected " + rejected.error();
-		}
-		if (answer instanceof Upstream.Unavailable<?> unavailable) {
-			return "unavailable " + unavailable.reason();
-		}
-		return (answer instanceof Upstream.RateLimited<?>) ? "rate limited" : "ok";
+		this.steps.run(pairing, now).subscribe(this.results::add);
 	}
 
 	private void done(Tracked pairing) {
@@ -684,43 +447,6 @@ public class PollEngine implements SmartLifecycle {
 		@Override
 		public int compareTo(Slot other) {
 			return this.at.compareTo(other.at);
-		}
-
-	}
-
-	/** The engine's meters; names are listed in the README. */
-	private static final class Metrics {
-
-		final Timer lateness;
-
-		final Counter takeovers;
-
-		final Counter renewals;
-
-		private final MeterRegistry meters;
-
-		Metrics(MeterRegistry meters, Map<UUID, Tracked> tracked) {
-			this.meters = meters;
-			this.lateness = Timer.builder("gateway.poll.lateness")
-				.description("How late a poll was sent versus its schedule")
-				.publishPercentileHistogram()
-				.register(meters);
-			this.takeovers = Counter.builder("gateway.poll.lease.takeovers")
-				.description("Pairings taken over from a replica whose lease ran out")
-				.register(meters);
-			this.renewals = Counter.builder("gateway.pairings.codes.renewed")
-				.description("Device codes replaced before the pairing's deadline")
-				.register(meters);
-			meters.gauge("gateway.poll.tracked", tracked, Map::size);
-		}
-
-		void count(Step step) {
-			String kind = (step instanceof Step.Poll) ? "poll" : (step instanceof Step.Renew) ? "renew" : "expire";
-			this.meters.counter("gateway.poll.steps", "kind", kind).increment();
-		}
-
-		void finished(String status) {
-			this.meters.counter("gateway.pairings.finished", "outcome", status).increment();
 		}
 
 	}

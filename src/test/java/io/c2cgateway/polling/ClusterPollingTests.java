@@ -81,8 +81,10 @@ class ClusterPollingTests extends IntegrationTest {
 	}
 
 	private PollEngine engine(String name) {
+		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
+		// upstream calls only 1 s before they count as timed out).
 		PollingProperties properties = new PollingProperties(false, Duration.ofSeconds(15), Duration.ofMillis(50),
-				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 256, Duration.ofSeconds(60), 500);
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500);
 		PollEngine engine = new PollEngine(name + "-" + UUID.randomUUID().toString().substring(0, 6),
 				new PollStore(this.jdbcTemplate), this.frameio, this.models, this.box, this.custody, this.audit,
 				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);
@@ -143,17 +145,23 @@ class ClusterPollingTests extends IntegrationTest {
 		startPairings(pairings);
 		PollEngine first = engine("first");
 		PollEngine second = engine("second");
+		double unansweredBefore = unansweredPolls();
 		for (int second_ = 0; second_ < 12; second_++) {
 			this.clock.advance(Duration.ofSeconds(1));
 			runConcurrently(List.of(first, second));
 		}
 		Map<String, List<FrameioSimulator.Request>> polls = pollsByDevice();
 		assertThat(polls).hasSize(pairings);
-		// created at t0, interval 5 s, 12 s of rounds: polled at t0+5 and t0+10, each exactly once
 		assertThat(polls.values()).allSatisfy((list) -> {
-			assertThat(list).hasSize(2);
-			assertThat(Duration.between(list.get(0).at(), list.get(1).at())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+			assertThat(list).hasSizeBetween(1, 2);
+			if (list.size() == 2) {
+				assertThat(Duration.between(list.get(0).at(), list.get(1).at())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+			}
 		});
+		// Created at t0, interval 5 s, 12 s of rounds: polled at t0+5 and t0+10, each exactly once. Only a poll
+		// whose answer came too late on a loaded machine (a timeout, so a backoff) may leave a code at one.
+		long polledOnce = polls.values().stream().filter((list) -> list.size() == 1).count();
+		assertThat(polledOnce).isLessThanOrEqualTo((long) (unansweredPolls() - unansweredBefore));
 		Map<String, Long> owners = new HashMap<>();
 		this.jdbc.sql("select lease_owner, count(*) as n from pairing where device_id = any(?) group by lease_owner")
 			.param(this.devices.toArray(new String[0]))
@@ -258,6 +266,11 @@ class ClusterPollingTests extends IntegrationTest {
 		this.jdbc.sql("update gateway_instance set lease_until = now() - interval '1 second' where id = ?")
 			.param(engine.owner())
 			.update();
+	}
+
+	private double unansweredPolls() {
+		var timer = this.meters.find("gateway.frameio.requests").tags("endpoint", "token_poll", "outcome", "unavailable").timer();
+		return (timer != null) ? timer.count() : 0;
 	}
 
 	private String ownerOf(String id) {

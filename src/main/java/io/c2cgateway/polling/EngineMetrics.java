@@ -1,0 +1,46 @@
+package io.c2cgateway.polling;
+
+import java.util.Map;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The poll engine's meters; names are listed in the README. */
+final class EngineMetrics {
+
+
+	final Timer lateness;
+
+	final Counter takeovers;
+
+	final Counter renewals;
+
+	private final MeterRegistry meters;
+
+	EngineMetrics(MeterRegistry meters, Map<UUID, Tracked> tracked) {
+		this.meters = meters;
+		this.lateness = Timer.builder("gateway.poll.lateness")
+			.description("How late a poll was sent versus its schedule")
+			.publishPercentileHistogram()
+			.register(meters);
+		this.takeovers = Counter.builder("gateway.poll.lease.takeovers")
+			.description("Pairings taken over from a replica whose lease ran out")
+			.register(meters);
+		this.renewals = Counter.builder("gateway.pairings.codes.renewed")
+			.description("Device codes replaced before the pairing's deadline")
+			.register(meters);
+		meters.gauge("gateway.poll.tracked", tracked, Map::size);
+	}
+
+	void count(Step step) {
+		String kind = (step instanceof Step.Poll) ? "poll" : (step instanceof Step.Renew) ? "renew" : "expire";
+		this.meters.counter("gateway.poll.steps", "kind", kind).increment();
+	}
+
+	void finished(String status) {
+		this.meters.counter("gateway.pairings.finished", "outcome", status).increment();
+	}
+
+}

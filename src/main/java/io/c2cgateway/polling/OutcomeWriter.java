@@ -1,0 +1,290 @@
+package io.c2cgateway.polling;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.device.DeviceCustody;
+import io.c2cgateway.frameio.DeviceCode;
+import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.system.LogContext;
+
+/**
+ * Writes what the engine's polls came to: reschedules in fenced batches, everything else row by
+ * row in its own transaction with its audit event. Runs on the engine's thread only.
+ */
+final class OutcomeWriter {
+
+	private static final Logger log = LoggerFactory.getLogger(PollEngine.class);
+
+	private static final String TABLE = "pairing";
+
+	private final PollStore store;
+
+	private final SecretBox box;
+
+	private final DeviceCustody custody;
+
+	private final AuditLog audit;
+
+	private final TransactionTemplate tx;
+
+	private final PollRules rules;
+
+	private final EngineMetrics metrics;
+
+	private final int writeBatchSize;
+
+	private final Holder holder;
+
+	private final List<Step> deferred = new ArrayList<>();
+
+	private long retryDeferredAtNanos;
+
+	OutcomeWriter(PollStore store, SecretBox box, DeviceCustody custody, AuditLog audit, TransactionTemplate tx,
+			PollRules rules, EngineMetrics metrics, int writeBatchSize, Holder holder) {
+		this.store = store;
+		this.box = box;
+		this.custody = custody;
+		this.audit = audit;
+		this.tx = tx;
+		this.rules = rules;
+		this.metrics = metrics;
+		this.writeBatchSize = writeBatchSize;
+		this.holder = holder;
+	}
+
+	/** Outcomes waiting to be written again. */
+	int deferredCount() {
+		return this.deferred.size();
+	}
+
+	/** Gives up the outcomes not written yet (the engine is stopping); returns how many. */
+	int dropDeferred() {
+		int dropped = this.deferred.size();
+		this.deferred.clear();
+		return dropped;
+	}
+
+	void write(List<Step> steps) {
+		if (steps.isEmpty()) {
+			return;
+		}
+		List<PollStore.Reschedule> reschedules = new ArrayList<>();
+		List<Step> rescheduled = new ArrayList<>();
+		List<Decision.Reschedule> decisions = new ArrayList<>();
+		for (Step step : steps) {
+			Tracked pairing = step.pairing();
+			try {
+				Decision decision = this.rules.decide(step);
+				if (log.isDebugEnabled()) {
+					try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
+						log.debug("Pairing {}: {} -> {}", pairing.id, describe(step), decision.getClass().getSimpleName());
+					}
+				}
+				if (decision instanceof Decision.Reschedule reschedule) {
+					reschedules.add(new PollStore.Reschedule(pairing.id, pairing.epoch, reschedule.nextPollAt(),
+							reschedule.intervalSeconds(), reschedule.backoffSeconds(), reschedule.visible(),
+							reschedule.polledAt(), step.at()));
+					rescheduled.add(step);
+					decisions.add(reschedule);
+					continue;
+				}
+				apply(pairing, decision);
+				this.metrics.count(step);
+				this.holder.done(pairing);
+			}
+			catch (RuntimeException ex) {
+				defer(List.of(step), ex);
+			}
+		}
+		int from = 0;
+		try {
+			for (; from < reschedules.size(); from += this.writeBatchSize) {
+				int to = Math.min(reschedules.size(), from + this.writeBatchSize);
+				List<PollStore.Reschedule> batch = reschedules.subList(from, to);
+				boolean[] passed = this.tx.execute((status) -> this.store.reschedule(this.holder.owner(), batch));
+				for (int i = 0; i < batch.size(); i++) {
+					Step step = rescheduled.get(from + i);
+					Tracked pairing = step.pairing();
+					if (passed[i]) {
+						Decision.Reschedule decision = decisions.get(from + i);
+						pairing.nextPollAt = decision.nextPollAt();
+						pairing.intervalSeconds = decision.intervalSeconds();
+						pairing.backoffSeconds = decision.backoffSeconds();
+						this.holder.reschedule(pairing);
+					}
+					else {
+						this.holder.forget(pairing);
+					}
+					this.metrics.count(step);
+					this.holder.done(pairing);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			defer(rescheduled.subList(from, rescheduled.size()), ex);
+		}
+	}
+
+	/**
+	 * Keeps outcomes that could not be written (database unreachable) to write them again later:
+	 * the poll happened, and tokens in particular must not be lost. Their pairings stay in flight,
+	 * so they are not polled meanwhile; if the lease is lost in between, the fence decides.
+	 */
+	private void defer(List<Step> steps, RuntimeException cause) {
+		Tracked only = (steps.size() == 1) ? steps.get(0).pairing() : null;
+		try (LogContext context = (only != null) ? LogContext.of(only.id, only.deviceId) : LogContext.of(null, null)) {
+			log.warn("Writing {} poll outcomes failed ({}); retrying shortly", steps.size(), cause.getClass().getSimpleName());
+			log.debug("Write failure", cause);
+		}
+		this.deferred.addAll(steps);
+		this.retryDeferredAtNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+	}
+
+	List<Step> withDeferred(List<Step> ready) {
+		return withDeferred(ready, false);
+	}
+
+	List<Step> withDeferred(List<Step> ready, boolean now) {
+		if (this.deferred.isEmpty() || (!now && System.nanoTime() < this.retryDeferredAtNanos)) {
+			return ready;
+		}
+		List<Step> all = new ArrayList<>(this.deferred);
+		this.deferred.clear();
+		all.addAll(ready);
+		return all;
+	}
+
+	private void apply(Tracked pairing, Decision decision) {
+		try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
+			if (decision instanceof Decision.Renew renew) {
+				DeviceCode code = renew.code();
+				Instant issuedAt = renew.issuedAt();
+				Instant codeExpiresAt = issuedAt.plusSeconds(code.expiresInSeconds());
+				Instant nextPollAt = issuedAt.plusSeconds(code.intervalSeconds());
+				PollStore.Renewal renewal = new PollStore.Renewal(code.userCode(), code.verificationUri(),
+						code.verificationUriComplete(), code.name(),
+						this.box.seal(code.deviceCode(), TABLE, "device_code", pairing.id), codeExpiresAt,
+						code.intervalSeconds(), nextPollAt, renew.polledAt(), issuedAt);
+				boolean written = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					boolean ok = this.store.renew(this.holder.owner(), pairing.id, pairing.epoch, renewal);
+					if (ok) {
+						this.audit.record(issuedAt, this.holder.actor(), "pairing.code_renewed", "pairing", pairing.id.toString(),
+								"userCode=" + code.userCode());
+					}
+					return ok;
+				}));
+				if (written) {
+					this.metrics.renewals.increment();
+					log.info("Pairing {} has a new device code, user code {}", pairing.id, code.userCode());
+					pairing.deviceCode = code.deviceCode();
+					pairing.codeExpiresAt = codeExpiresAt;
+					pairing.intervalSeconds = code.intervalSeconds();
+					pairing.backoffSeconds = 0;
+					pairing.nextPollAt = nextPollAt;
+					this.holder.reschedule(pairing);
+				}
+				else {
+					this.holder.forget(pairing);
+				}
+			}
+			else if (decision instanceof Decision.CodeDead dead) {
+				if (this.store.codeDead(this.holder.owner(), pairing.id, pairing.epoch, dead)) {
+					if (pairing.codeExpiresAt == null || pairing.codeExpiresAt.isAfter(dead.diedAt())) {
+						pairing.codeExpiresAt = dead.diedAt();
+					}
+					pairing.backoffSeconds = dead.backoffSeconds();
+					pairing.nextPollAt = dead.nextAttemptAt();
+					this.holder.reschedule(pairing);
+				}
+				else {
+					this.holder.forget(pairing);
+				}
+			}
+			else if (decision instanceof Decision.Finish finish) {
+				boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					if (!this.store.finish(this.holder.owner(), pairing.id, pairing.epoch, finish)) {
+						return false;
+					}
+					this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
+							pairing.id.toString(),
+							(finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
+					return true;
+				}));
+				if (finished) {
+					this.metrics.finished(finish.status());
+					log.info("Pairing {} finished as {}{}", pairing.id, finish.status(),
+							(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
+				}
+				this.holder.forget(pairing);
+			}
+			else if (decision instanceof Decision.Authorize authorize) {
+				boolean authorized = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					if (!this.store.authorize(pairing.id, authorize.at())) {
+						return false;
+					}
+					this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
+							pairing.id, authorize.tokens(), authorize.at(), this.holder.actor());
+					this.audit.record(authorize.at(), this.holder.actor(), "pairing.authorized", "pairing",
+							pairing.id.toString(), "deviceId=" + pairing.deviceId);
+					return true;
+				}));
+				if (authorized) {
+					this.metrics.finished("AUTHORIZED");
+					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
+				}
+				this.holder.forget(pairing);
+			}
+		}
+	}
+
+	/** What came back, by kind and error code only: answers carry tokens and device codes. */
+	private static String describe(Step step) {
+		if (step instanceof Step.Poll poll) {
+			return "poll answered " + describe(poll.answer())
+					+ ((poll.renewal() != null) ? ", new code request answered " + describe(poll.renewal()) : "");
+		}
+		if (step instanceof Step.Renew renew) {
+			return "new code request answered " + describe(renew.renewal());
+		}
+		return "code expired";
+	}
+
+	private static String describe(Upstream<?> answer) {
+		if (answer instanceof Upstream.Rejected<?> rejected) {
+			return "rejected " + rejected.error();
+		}
+		if (answer instanceof Upstream.Unavailable<?> unavailable) {
+			return "unavailable " + unavailable.reason();
+		}
+		return (answer instanceof Upstream.RateLimited<?>) ? "rate limited" : "ok";
+	}
+
+	/** What the writer needs of the engine that holds the pairings. */
+	interface Holder {
+
+		String owner();
+
+		String actor();
+
+		/** The pairing stays held; its schedule changed. */
+		void reschedule(Tracked pairing);
+
+		/** The pairing is no longer held: finished, or its lease went elsewhere. */
+		void forget(Tracked pairing);
+
+		/** Its outcome is written: it is no longer in flight. */
+		void done(Tracked pairing);
+
+	}
+
+}
