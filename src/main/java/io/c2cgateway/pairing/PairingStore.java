@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -69,6 +72,21 @@ class PairingStore {
 			.param(deviceId)
 			.query(MAPPER)
 			.optional();
+	}
+
+	/** The current version of each of the given pairings that still exists. */
+	Map<UUID, Long> versions(Collection<UUID> ids) {
+		Map<UUID, Long> versions = new HashMap<>();
+		if (ids.isEmpty()) {
+			return versions;
+		}
+		String[] array = ids.stream().map(UUID::toString).toArray(String[]::new);
+		this.jdbc.sql("select id, version from pairing where id = any(cast(? as uuid[]))")
+			.param(array)
+			.query((rs) -> {
+				versions.put(rs.getObject("id", UUID.class), rs.getLong("version"));
+			});
+		return versions;
 	}
 
 	/** Cancels a pending pairing; false when it was not pending any more. */

@@ -1,5 +1,6 @@
 package io.c2cgateway.security;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.context.annotation.Bean;
@@ -35,6 +36,9 @@ class SecurityConfiguration {
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.addFilterBefore(new ApiKeyAuthenticationFilter(keys), AnonymousAuthenticationFilter.class)
 			.authorizeHttpRequests((requests) -> requests
+				// The dispatch that ends an event stream: the request was authorized when it started,
+				// and its key is not read again, so it would be refused onto a committed response.
+				.dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll()
 				.requestMatchers("/api/v1/pairings", "/api/v1/pairings/**").hasAnyRole("ADMIN", "STATION")
 				.requestMatchers(HttpMethod.POST, "/api/v1/devices/*/access-token").hasAnyRole("ADMIN", "DEVICE")
 				.requestMatchers("/api/v1/device-models", "/api/v1/device-models/**", "/api/v1/api-keys",

@@ -1,0 +1,195 @@
+package io.c2cgateway.pairing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * This replica's one listening connection: {@code LISTEN pairing_changed} (a trigger announces
+ * every version change of a pairing, whoever made it) and hands each notice to the open streams.
+ * The connection is its own, outside the pool: it stays open for the replica's life and a pool
+ * would count it as busy forever. After the connection is lost and regained, the streams compare
+ * versions with the database, since notices sent meanwhile are gone.
+ */
+@Component
+class PairingChangeListener implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(PairingChangeListener.class);
+
+	static final String CHANNEL = "pairing_changed";
+
+	private static final int WAIT_MILLIS = 500;
+
+	private static final Duration CHECK_IDLE_CONNECTION = Duration.ofSeconds(30);
+
+	private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+	private final JdbcConnectionDetails database;
+
+	private final PairingStreams streams;
+
+	private volatile boolean running;
+
+	private volatile Connection connection;
+
+	private Thread thread;
+
+	PairingChangeListener(JdbcConnectionDetails database, PairingStreams streams) {
+		this.database = database;
+		this.streams = streams;
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
+		this.thread = new Thread(this::loop, "pairing-change-listener");
+		this.thread.setDaemon(true);
+		this.thread.start();
+	}
+
+	@Override
+	public synchronized void stop() {
+		this.running = false;
+		if (this.thread != null) {
+			this.thread.interrupt();
+			try {
+				this.thread.join(WAIT_MILLIS * 4L);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			this.thread = null;
+		}
+		closeQuietly(this.connection);
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	private void loop() {
+		Duration backoff = Duration.ofSeconds(1);
+		boolean connectedBefore = false;
+		while (this.running) {
+			try (Connection listening = connect()) {
+				this.connection = listening;
+				try (Statement statement = listening.createStatement()) {
+					statement.execute("LISTEN " + CHANNEL);
+				}
+				if (connectedBefore) {
+					log.info("Listening for pairing changes again");
+					this.streams.resync();
+				}
+				connectedBefore = true;
+				backoff = Duration.ofSeconds(1);
+				listen(listening);
+			}
+			catch (SQLException | RuntimeException ex) {
+				if (!this.running) {
+					return;
+				}
+				log.warn("Pairing change listener lost its connection ({}); retrying in {}s",
+						ex.getClass().getSimpleName(), backoff.toSeconds());
+				if (!pause(backoff)) {
+					return;
+				}
+				backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+			}
+			finally {
+				this.connection = null;
+			}
+		}
+	}
+
+	private void listen(Connection listening) throws SQLException {
+		PGConnection pg = listening.unwrap(PGConnection.class);
+		long quietSince = System.nanoTime();
+		while (this.running) {
+			PGNotification[] notices = pg.getNotifications(WAIT_MILLIS);
+			if (notices != null && notices.length > 0) {
+				quietSince = System.nanoTime();
+				for (PGNotification notice : notices) {
+					deliver(notice.getParameter());
+				}
+			}
+			else if (System.nanoTime() - quietSince > CHECK_IDLE_CONNECTION.toNanos()) {
+				// A connection cut without a FIN would otherwise look like a quiet database forever.
+				if (!listening.isValid(5)) {
+					throw new SQLException("listening connection is no longer valid");
+				}
+				quietSince = System.nanoTime();
+			}
+		}
+	}
+
+	private void deliver(String payload) {
+		int colon = (payload != null) ? payload.lastIndexOf(':') : -1;
+		if (colon < 0) {
+			return;
+		}
+		try {
+			this.streams.changed(UUID.fromString(payload.substring(0, colon)),
+					Long.parseLong(payload.substring(colon + 1)));
+		}
+		catch (IllegalArgumentException malformed) {
+			log.debug("Ignoring a malformed pairing change notice");
+		}
+	}
+
+	private Connection connect() throws SQLException {
+		Properties properties = new Properties();
+		if (this.database.getUsername() != null) {
+			properties.setProperty("user", this.database.getUsername());
+		}
+		if (this.database.getPassword() != null) {
+			properties.setProperty("password", this.database.getPassword());
+		}
+		properties.setProperty("ApplicationName", "c2c-gateway pairing listener");
+		properties.setProperty("tcpKeepAlive", "true");
+		properties.setProperty("connectTimeout", "10");
+		Connection connection = DriverManager.getConnection(this.database.getJdbcUrl(), properties);
+		connection.setAutoCommit(true);
+		return connection;
+	}
+
+	private boolean pause(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private static void closeQuietly(Connection connection) {
+		if (connection == null) {
+			return;
+		}
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			// closing anyway
+		}
+	}
+
+}

@@ -1,0 +1,34 @@
+package io.c2cgateway.pairing;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import io.c2cgateway.system.InvalidConfigurationException;
+
+/**
+ * Pairing API settings.
+ *
+ * @param batchConcurrency device-code requests in flight at once for one batch: a batch of 500
+ * must not become 500 simultaneous upstream calls
+ * @param eventsKeepAlive how often an idle event stream gets a comment line; the contract promises
+ * one at least every 15 s
+ */
+@ConfigurationProperties("gateway.pairings")
+public record PairingProperties(@DefaultValue("8") int batchConcurrency,
+		@DefaultValue("10s") Duration eventsKeepAlive) {
+
+	public PairingProperties {
+		if (batchConcurrency < 1 || batchConcurrency > 256) {
+			throw new InvalidConfigurationException(
+					"gateway.pairings.batch-concurrency is malformed: it must be between 1 and 256");
+		}
+		if (eventsKeepAlive == null || eventsKeepAlive.toMillis() < 100
+				|| eventsKeepAlive.compareTo(Duration.ofSeconds(15)) > 0) {
+			throw new InvalidConfigurationException(
+					"gateway.pairings.events-keep-alive is malformed: it must be between 100ms and 15s");
+		}
+	}
+
+}
