@@ -1,0 +1,187 @@
+package io.c2cgateway.pairing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.stereotype.Service;
+
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.FieldProblem;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /api/v1/pairings/batch}: every item goes through {@link PairingService#start} as if
+ * posted alone, and answers on its own; one item's failure fails nothing else. Items run
+ * concurrently, at most {@code batch-concurrency} of one batch at a time, on a pool shared by all
+ * batches of this replica; when that pool is busy, the request's own thread runs the item.
+ */
+@Service
+class PairingBatch implements DisposableBean {
+
+	private static final Logger log = LoggerFactory.getLogger(PairingBatch.class);
+
+	static final int MAX_ITEMS = 500;
+
+	private final PairingService pairings;
+
+	private final JsonMapper json;
+
+	private final Validator validator;
+
+	private final int concurrency;
+
+	private final ExecutorService workers;
+
+	PairingBatch(PairingService pairings, JsonMapper json, Validator validator, PairingProperties properties) {
+		this.pairings = pairings;
+		this.json = json;
+		this.validator = validator;
+		this.concurrency = properties.batchConcurrency();
+		AtomicInteger count = new AtomicInteger();
+		this.workers = new ThreadPoolExecutor(0, this.concurrency * 4, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+				(runnable) -> {
+					Thread thread = new Thread(runnable, "pairing-batch-" + count.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				}, new ThreadPoolExecutor.CallerRunsPolicy());
+	}
+
+	/** The body as parsed JSON: whole-body rules first (400 for all), then each item on its own. */
+	Results start(JsonNode body, Caller caller) {
+		JsonNode items = (body != null && body.isObject()) ? body.get("items") : null;
+		if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
+			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
+		}
+		Semaphore window = new Semaphore(this.concurrency);
+		List<CompletableFuture<Result>> futures = new ArrayList<>(items.size());
+		for (int i = 0; i < items.size(); i++) {
+			int index = i;
+			JsonNode item = items.get(i);
+			window.acquireUninterruptibly();
+			futures.add(CompletableFuture.supplyAsync(() -> {
+				try {
+					return one(index, item, caller);
+				}
+				finally {
+					window.release();
+				}
+			}, this.workers));
+		}
+		List<Result> results = new ArrayList<>(futures.size());
+		for (CompletableFuture<Result> future : futures) {
+			results.add(future.join());
+		}
+		return new Results(results);
+	}
+
+	private Result one(int index, JsonNode item, Caller caller) {
+		try {
+			NewPairing request = parse(index, item);
+			PairingService.Started started = this.pairings.start(request, caller);
+			return new Result(index, started.created() ? 201 : 200, started.pairing(), null);
+		}
+		catch (ApiException ex) {
+			return new Result(index, ex.status().value(), null, problem(ex));
+		}
+		catch (RuntimeException ex) {
+			log.error("Batch item {} failed unexpectedly: {}", index, ex.getClass().getName());
+			log.debug("Batch item failure", ex);
+			return new Result(index, 500, null, problem(new ApiException(HttpStatus.INTERNAL_SERVER_ERROR,
+					"internal_error", "The gateway failed to handle this item")));
+		}
+	}
+
+	/** As {@code POST /pairings} would read it: wrong types and broken rules are a 400 with errors[]. */
+	private NewPairing parse(int index, JsonNode item) {
+		if (item == null || !item.isObject()) {
+			throw ApiException.validation("items[" + index + "]", "must be a JSON object");
+		}
+		NewPairing request;
+		try {
+			request = this.json.treeToValue(item, NewPairing.class);
+		}
+		catch (MismatchedInputException ex) {
+			throw ApiException.validation(pathOf(ex), "has the wrong type");
+		}
+		catch (JacksonException ex) {
+			throw ApiException.validation("items[" + index + "]", "is not a pairing request");
+		}
+		List<FieldProblem> problems = new ArrayList<>();
+		for (ConstraintViolation<NewPairing> violation : this.validator.validate(request)) {
+			problems.add(new FieldProblem(violation.getPropertyPath().toString(), violation.getMessage()));
+		}
+		if (!problems.isEmpty()) {
+			problems.sort(Comparator.comparing(FieldProblem::field).thenComparing(FieldProblem::message));
+			throw ApiException.validation(problems);
+		}
+		return request;
+	}
+
+	/** The problem detail the item would have been answered with alone; a header becomes a field. */
+	private static Map<String, Object> problem(ApiException ex) {
+		HttpStatusCode status = ex.status();
+		Map<String, Object> problem = new LinkedHashMap<>();
+		problem.put("type", io.c2cgateway.system.Problems.typeOf(ex.code()).toString());
+		problem.put("title", ex.status().getReasonPhrase());
+		problem.put("status", status.value());
+		problem.put("detail", ex.getMessage());
+		problem.put("code", ex.code());
+		problem.putAll(ex.properties());
+		if (ex.retryAfter() != null) {
+			problem.put("retryAfterSeconds", Math.max(1, ex.retryAfter().toSeconds()));
+		}
+		return problem;
+	}
+
+	private static String pathOf(JacksonException ex) {
+		StringBuilder path = new StringBuilder();
+		for (JacksonException.Reference reference : ex.getPath()) {
+			if (reference.getPropertyName() != null) {
+				if (!path.isEmpty()) {
+					path.append('.');
+				}
+				path.append(reference.getPropertyName());
+			}
+			else if (reference.getIndex() >= 0) {
+				path.append('[').append(reference.getIndex()).append(']');
+			}
+		}
+		return path.toString();
+	}
+
+	@Override
+	public void destroy() {
+		this.workers.shutdownNow();
+	}
+
+	/** One item's answer: {@code pairing} for 200/201, {@code problem} otherwise; the other is null. */
+	record Result(int index, int status, Pairing pairing, Map<String, Object> problem) {
+	}
+
+	record Results(List<Result> results) {
+	}
+
+}

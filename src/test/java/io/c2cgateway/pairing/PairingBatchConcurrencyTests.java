@@ -1,0 +1,69 @@
+package io.c2cgateway.pairing;
+
+import java.time.Duration;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.validation.Validation;
+import jakarta.validation.ValidatorFactory;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.security.Role;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+/** The batch's upstream budget, without a server: how many items run at once. */
+class PairingBatchConcurrencyTests {
+
+	private final ValidatorFactory validation = Validation.buildDefaultValidatorFactory();
+
+	@AfterEach
+	void close() {
+		this.validation.close();
+	}
+
+	@Test
+	void batchWhenItemsSlowThenAtMostConcurrencyRunAtOnceAndAllOfThemDo() throws Exception {
+		int concurrency = 3;
+		PairingService service = mock(PairingService.class);
+		AtomicInteger running = new AtomicInteger();
+		AtomicInteger most = new AtomicInteger();
+		// Each round of items only proceeds once `concurrency` of them run together.
+		CyclicBarrier together = new CyclicBarrier(concurrency);
+		when(service.start(any(), any())).thenAnswer((invocation) -> {
+			most.accumulateAndGet(running.incrementAndGet(), Math::max);
+			try {
+				together.await(10, TimeUnit.SECONDS);
+			}
+			finally {
+				running.decrementAndGet();
+			}
+			return new PairingService.Started(null, true);
+		});
+		PairingBatch batch = new PairingBatch(service, JsonMapper.builder().build(), this.validation.getValidator(),
+				new PairingProperties(concurrency, Duration.ofSeconds(10)));
+		try {
+			StringBuilder body = new StringBuilder("{\"items\": [");
+			for (int i = 0; i < 9; i++) {
+				body.append((i > 0) ? "," : "").append("{\"deviceId\": \"SN-").append(i).append("\", \"model\": \"cam\"}");
+			}
+			PairingBatch.Results results = batch.start(JsonMapper.builder().build().readTree(body.append("]}").toString()),
+					new Caller(java.util.UUID.randomUUID(), "station", Role.STATION, null));
+
+			assertThat(results.results()).hasSize(9).allSatisfy((result) -> assertThat(result.status()).isEqualTo(201));
+			assertThat(most.get()).isEqualTo(concurrency);
+		}
+		finally {
+			batch.destroy();
+		}
+	}
+
+}
