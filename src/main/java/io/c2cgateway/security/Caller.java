@@ -1,9 +1,20 @@
 package io.c2cgateway.security;
 
+import java.util.Optional;
 import java.util.UUID;
+
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 
 /** The authenticated key behind a request. {@code deviceId} is set for DEVICE keys only. */
 public record Caller(UUID keyId, String name, Role role, String deviceId) {
+
+	/** The caller of the current request, for filters that run after the security filter chain. */
+	public static Optional<Caller> current() {
+		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+		return (authentication != null && authentication.getPrincipal() instanceof Caller caller)
+				? Optional.of(caller) : Optional.empty();
+	}
 
 	public boolean isAdmin() {
 		return this.role == Role.ADMIN;
