@@ -1,0 +1,236 @@
+package io.c2cgateway.idempotency;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.support.Api;
+import io.c2cgateway.support.IntegrationTest;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class IdempotencyTests extends IntegrationTest {
+
+	@Autowired
+	private DataSource dataSource;
+
+	@Test
+	void postWhenSameKeyAndBodyAgainThenFirstResponseReplayedWithoutRunningAgain() {
+		String model = newModel();
+		String station = newKey("STATION");
+		String deviceId = newDeviceId();
+		String key = UUID.randomUUID().toString();
+
+		Api.Response first = post(station, "/api/v1/pairings", pairingBody(deviceId, model), key);
+		Api.Response again = post(station, "/api/v1/pairings", pairingBody(deviceId, model), key);
+
+		assertThat(first.status()).isEqualTo(201);
+		assertThat(again.status()).isEqualTo(201);
+		assertThat(again.body()).isEqualTo(first.body());
+		assertThat(again.contentType()).isEqualTo(first.contentType());
+		assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+		assertThat(first.header("Idempotent-Replayed")).isNull();
+		assertThat(deviceCodeRequests(deviceId)).isEqualTo(1);
+	}
+
+	@Test
+	void postWhenSameKeyWithOtherBodyOrOtherPathThenKeyReused() {
+		String model = newModel();
+		String station = newKey("STATION");
+		String deviceId = newDeviceId();
+		String key = UUID.randomUUID().toString();
+		assertThat(post(station, "/api/v1/pairings", pairingBody(deviceId, model), key).status()).isEqualTo(201);
+
+		Api.Response otherBody = post(station, "/api/v1/pairings", pairingBody(newDeviceId(), model), key);
+		assertThat(otherBody.status()).isEqualTo(422);
+		assertThat(otherBody.code()).isEqualTo("idempotency_key_reused");
+		assertThat(otherBody.contentType()).startsWith("application/problem+json");
+
+		Api.Response otherPath = post(station, "/api/v1/pairings/batch", pairingBody(deviceId, model), key);
+		assertThat(otherPath.status()).isEqualTo(422);
+		assertThat(otherPath.code()).isEqualTo("idempotency_key_reused");
+	}
+
+	@Test
+	void postWhenSameKeyFromAnotherCallerThenItIsTheirOwnKey() {
+		String model = newModel();
+		String deviceId = newDeviceId();
+		String key = UUID.randomUUID().toString();
+		assertThat(post(newKey("STATION"), "/api/v1/pairings", pairingBody(deviceId, model), key).status())
+			.isEqualTo(201);
+
+		// Not a replay of the other station's 201: it runs, and meets that station's pending pairing.
+		Api.Response other = post(newKey("STATION"), "/api/v1/pairings", pairingBody(deviceId, model), key);
+		assertThat(other.status()).isEqualTo(409);
+		assertThat(other.code()).isEqualTo("pairing_conflict");
+	}
+
+	@Test
+	void postWhenFirstRequestStillRunningThenSecondGetsInProgressAndFirstCompletes() throws Exception {
+		String model = newModel();
+		String station = newKey("STATION");
+		String deviceId = newDeviceId();
+		String key = UUID.randomUUID().toString();
+		String body = pairingBody(deviceId, model);
+		CompletableFuture<Api.Response> first;
+		try (Connection blocker = this.dataSource.getConnection()) {
+			// An uncommitted pending pairing of the same device: the first request's insert waits on it,
+			// so the first request is held in flight for as long as this transaction stays open.
+			blocker.setAutoCommit(false);
+			try (PreparedStatement insert = blocker.prepareStatement("""
+					insert into pairing (id, device_id, model, client_version, url_pairing, status, codes_issued, interval_s,
+					    expires_at, created_at, updated_at, created_by, created_by_key_id, version)
+					values (gen_random_uuid(), ?, ?, '1.0.0', false, 'PENDING', 1, 5, now(), now(), now(), 'blocker',
+					    gen_random_uuid(), 1)
+					""")) {
+				insert.setString(1, deviceId);
+				insert.setString(2, model);
+				insert.executeUpdate();
+			}
+			first = CompletableFuture.supplyAsync(() -> post(station, "/api/v1/pairings", body, key));
+			// Its claim is taken before it calls Frame.io, so once Frame.io saw it, the key is in use.
+			await().atMost(Duration.ofSeconds(20)).until(() -> deviceCodeRequests(deviceId) == 1);
+
+			Api.Response second = post(station, "/api/v1/pairings", body, key);
+			assertThat(second.status()).isEqualTo(409);
+			assertThat(second.code()).isEqualTo("idempotency_request_in_progress");
+			assertThat(first).isNotDone();
+			blocker.rollback();
+		}
+		Api.Response firstResponse = first.get(30, TimeUnit.SECONDS);
+		assertThat(firstResponse.status()).as(firstResponse.body()).isEqualTo(201);
+
+		Api.Response third = post(station, "/api/v1/pairings", body, key);
+		assertThat(third.status()).isEqualTo(201);
+		assertThat(third.body()).isEqualTo(firstResponse.body());
+		assertThat(deviceCodeRequests(deviceId)).isEqualTo(1);
+	}
+
+	@Test
+	void postWhenFirstAnswerWas5xxThenNothingStoredAndRetryRunsAnew() {
+		String model = newModel();
+		String station = newKey("STATION");
+		String deviceId = newDeviceId();
+		String key = UUID.randomUUID().toString();
+		this.simulator.inject(FrameioSimulator.Fault.status("device_code", deviceId, 503, null));
+
+		Api.Response failed = post(station, "/api/v1/pairings", pairingBody(deviceId, model), key);
+		assertThat(failed.status()).isEqualTo(504);
+		Api.Response retried = post(station, "/api/v1/pairings", pairingBody(deviceId, model), key);
+		assertThat(retried.status()).isEqualTo(201);
+		assertThat(retried.header("Idempotent-Replayed")).isNull();
+		assertThat(deviceCodeRequests(deviceId)).isEqualTo(2);
+	}
+
+	@Test
+	void postWhenFirstAnswerWas4xxThenItIsReplayedEvenAfterTheCauseIsGone() {
+		String station = newKey("STATION");
+		String model = "late-" + UUID.randomUUID().toString().substring(0, 8);
+		String body = pairingBody(newDeviceId(), model);
+		String key = UUID.randomUUID().toString();
+		Api.Response first = post(station, "/api/v1/pairings", body, key);
+		assertThat(first.status()).isEqualTo(422);
+		assertThat(first.code()).isEqualTo("unknown_model");
+		assertThat(admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"s3cret-of-" + model + "\"}").status())
+			.isEqualTo(201);
+
+		Api.Response replayed = post(station, "/api/v1/pairings", body, key);
+		assertThat(replayed.status()).isEqualTo(422);
+		assertThat(replayed.body()).isEqualTo(first.body());
+		assertThat(post(station, "/api/v1/pairings", body, UUID.randomUUID().toString()).status()).isEqualTo(201);
+	}
+
+	@Test
+	void postWhenFirstRequestsProcessDiedOver60sAgoThenKeyRunsAnew() {
+		String model = newModel();
+		Api.Response created = admin().post("/api/v1/api-keys",
+				"{\"name\": \"idem-" + UUID.randomUUID().toString().substring(0, 8) + "\", \"role\": \"STATION\"}");
+		String station = created.json().path("key").asString();
+		UUID stationId = UUID.fromString(created.json().path("id").asString());
+		String deviceId = newDeviceId();
+		String body = pairingBody(deviceId, model);
+		String dead = UUID.randomUUID().toString();
+		String alive = UUID.randomUUID().toString();
+		String hash = IdempotencyFilter.hash("POST", "/api/v1/pairings", null, body.getBytes(StandardCharsets.UTF_8));
+		claimAsIfRunning(stationId, dead, hash, Duration.ofSeconds(61));
+		claimAsIfRunning(stationId, alive, hash, Duration.ofSeconds(30));
+
+		Api.Response stillRunning = post(station, "/api/v1/pairings", body, alive);
+		assertThat(stillRunning.status()).isEqualTo(409);
+		assertThat(stillRunning.code()).isEqualTo("idempotency_request_in_progress");
+		Api.Response takenOver = post(station, "/api/v1/pairings", body, dead);
+		assertThat(takenOver.status()).isEqualTo(201);
+		assertThat(post(station, "/api/v1/pairings", body, dead).body()).isEqualTo(takenOver.body());
+	}
+
+	@Test
+	void postWhenKeyOutsideFormatThenValidationFailedNamingTheHeader() {
+		String station = newKey("STATION");
+		for (String bad : new String[] { "x".repeat(256), "" }) {
+			Api.Response response = post(station, "/api/v1/pairings", pairingBody(newDeviceId(), "any"), bad);
+			assertThat(response.status()).as("key of length %d", bad.length()).isEqualTo(400);
+			assertThat(response.code()).isEqualTo("validation_failed");
+			assertThat(response.json().path("errors").get(0).path("field").asString()).isEqualTo("Idempotency-Key");
+		}
+		assertThat(post(station, "/api/v1/pairings", pairingBody(newDeviceId(), "no-such-model"), "x".repeat(255))
+			.code()).isEqualTo("unknown_model");
+	}
+
+	@Test
+	void postWhenResponseHoldsASecretThenReplayShowsItButTheStoreKeepsItSealed() {
+		String key = UUID.randomUUID().toString();
+		String body = "{\"name\": \"idem-secret-" + key.substring(0, 8) + "\", \"role\": \"STATION\"}";
+		Api.Response first = post(Api.BOOTSTRAP_KEY, "/api/v1/api-keys", body, key);
+		Api.Response again = post(Api.BOOTSTRAP_KEY, "/api/v1/api-keys", body, key);
+
+		assertThat(first.status()).isEqualTo(201);
+		assertThat(again.body()).isEqualTo(first.body());
+		String plaintext = first.json().path("key").asString();
+		String stored = this.jdbc.sql("select body_enc from idempotency_key where idempotency_key = ?")
+			.param(key)
+			.query(String.class)
+			.single();
+		assertThat(stored).startsWith("v1.").doesNotContain(plaintext).doesNotContain("idem-secret");
+		assertThat(admin().get("/api/v1/api-keys").json().path("items").findValuesAsString("name"))
+			.filteredOn((name) -> name.equals("idem-secret-" + key.substring(0, 8)))
+			.hasSize(1);
+	}
+
+	private void claimAsIfRunning(UUID callerKeyId, String key, String requestHash, Duration sinceLastRefresh) {
+		this.jdbc.sql("""
+				insert into idempotency_key (caller_key_id, idempotency_key, claim, request_hash, state, claimed_at, expires_at)
+				values (?, ?, gen_random_uuid(), ?, 'RUNNING', now() - make_interval(secs => ?), now() + interval '1 day')
+				""").params(callerKeyId, key, requestHash, (double) sinceLastRefresh.toSeconds()).update();
+	}
+
+	private Api.Response post(String apiKey, String path, String body, String idempotencyKey) {
+		return this.api.as(apiKey)
+			.send("POST", path, body, "application/json", Map.of("Idempotency-Key", idempotencyKey));
+	}
+
+	private long deviceCodeRequests(String deviceId) {
+		return this.simulator.requests()
+			.stream()
+			.filter((request) -> "device_code".equals(request.endpoint()) && deviceId.equals(request.clientId()))
+			.count();
+	}
+
+	private static String pairingBody(String deviceId, String model) {
+		return "{\"deviceId\": \"" + deviceId + "\", \"model\": \"" + model + "\"}";
+	}
+
+}
