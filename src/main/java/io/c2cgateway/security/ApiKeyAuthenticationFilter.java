@@ -19,20 +19,30 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
 	private final ApiKeyService keys;
 
-	ApiKeyAuthenticationFilter(ApiKeyService keys) {
+	private final RefusedAuthentications refusals;
+
+	ApiKeyAuthenticationFilter(ApiKeyService keys, RefusedAuthentications refusals) {
 		this.keys = keys;
+		this.refusals = refusals;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-		if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-			this.keys.authenticate(header.substring(7).trim()).ifPresent((caller) -> {
+		if (header != null) {
+			boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
+			String presented = bearer ? header.substring(7).trim() : null;
+			Caller caller = bearer ? this.keys.authenticate(presented).orElse(null) : null;
+			if (caller != null) {
 				var context = SecurityContextHolder.createEmptyContext();
 				context.setAuthentication(new KeyAuthentication(caller));
 				SecurityContextHolder.setContext(context);
-			});
+			}
+			else if (request.getRequestURI().startsWith("/api/")) {
+				// Only where a key is required: elsewhere a stray header refuses nothing.
+				this.refusals.refused(request, presented);
+			}
 		}
 		chain.doFilter(request, response);
 	}

@@ -57,6 +57,23 @@ public class ApiKeyService {
 		return this.keys.findByKeyHash(hash).filter(ApiKey::isActive).map(ApiKey::toCaller);
 	}
 
+	/**
+	 * Why a presented key was refused, for the audit trail. A well-formed unknown key is named by
+	 * a prefix of its hash: it carries 256 random bits, so the prefix reveals nothing. Anything else
+	 * may be a password typed into the wrong place and is not fingerprinted.
+	 */
+	@Transactional(readOnly = true)
+	Refusal refusalOf(String presented) {
+		if (presented == null || presented.isEmpty() || presented.length() > 512 || !KeyMaterial.looksLikeKey(presented)) {
+			return new Refusal("malformed", null, null);
+		}
+		String hash = KeyMaterial.hash(presented);
+		return this.keys.findByKeyHash(hash)
+			.map((key) -> key.isActive() ? new Refusal("not_usable", key.id().toString(), key.name())
+					: new Refusal("revoked", key.id().toString(), key.name()))
+			.orElseGet(() -> new Refusal("unknown", "sha256:" + hash.substring(0, 16), null));
+	}
+
 	@Transactional
 	CreatedApiKey create(String name, Role role, Caller by) {
 		String key = KeyMaterial.newKey();
@@ -105,6 +122,9 @@ public class ApiKeyService {
 
 	private Instant now() {
 		return this.clock.instant();
+	}
+
+	record Refusal(String reason, String subjectId, String keyName) {
 	}
 
 	record CreatedApiKey(UUID id, String name, Role role, String key, Instant createdAt) {

@@ -27,14 +27,14 @@ import tools.jackson.databind.json.JsonMapper;
 class SecurityConfiguration {
 
 	@Bean
-	SecurityFilterChain api(HttpSecurity http, ApiKeyService keys, JsonMapper json) throws Exception {
+	SecurityFilterChain api(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals, JsonMapper json) throws Exception {
 		http.csrf((csrf) -> csrf.disable())
 			.httpBasic((basic) -> basic.disable())
 			.formLogin((form) -> form.disable())
 			.logout((logout) -> logout.disable())
 			.requestCache((cache) -> cache.disable())
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-			.addFilterBefore(new ApiKeyAuthenticationFilter(keys), AnonymousAuthenticationFilter.class)
+			.addFilterBefore(new ApiKeyAuthenticationFilter(keys, refusals), AnonymousAuthenticationFilter.class)
 			.authorizeHttpRequests((requests) -> requests
 				// The dispatch that ends an event stream: the request was authorized when it started,
 				// and its key is not read again, so it would be refused onto a committed response.
