@@ -38,7 +38,10 @@ public class IdempotencyKeys implements SmartLifecycle {
 
 	private static final Duration MIN_TTL = Duration.ofHours(24);
 
-	private static final String TABLE = "idempotency_key";
+	static final String TABLE = "idempotency_key";
+
+	/** The logical column name stored bodies are sealed under. */
+	static final String BODY = "body";
 
 	private final IdempotencyStore store;
 
@@ -80,7 +83,7 @@ public class IdempotencyKeys implements SmartLifecycle {
 				return new Decision.InProgress();
 			}
 			byte[] body = (row.sealedBody() != null) ? Base64.getDecoder()
-				.decode(this.box.open(row.sealedBody(), TABLE, "body", row.claim()).reveal()) : new byte[0];
+				.decode(this.box.open(row.sealedBody(), TABLE, BODY, row.claim()).reveal()) : new byte[0];
 			return new Decision.Replay(row.status(), row.contentType(), body);
 		}
 		return new Decision.InProgress();
@@ -92,7 +95,7 @@ public class IdempotencyKeys implements SmartLifecycle {
 		boolean keep = (status >= 200 && status < 300) || (status >= 400 && status < 500);
 		try {
 			if (keep) {
-				String sealed = this.box.seal(Secret.of(Base64.getEncoder().encodeToString(body)), TABLE, "body", claim);
+				String sealed = this.box.seal(Secret.of(Base64.getEncoder().encodeToString(body)), TABLE, BODY, claim);
 				if (!this.store.complete(callerKeyId, key, claim, status, contentType, sealed)) {
 					log.warn("Idempotency claim {} was taken over before its response could be stored", claim);
 				}

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 
+import io.c2cgateway.crypto.SealedColumn;
+import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
@@ -27,6 +31,12 @@ class IdempotencyTests extends IntegrationTest {
 
 	@Autowired
 	private DataSource dataSource;
+
+	@Autowired
+	private List<SealedColumn> sealedColumns;
+
+	@Autowired
+	private SecretBox box;
 
 	@Test
 	void postWhenSameKeyAndBodyAgainThenFirstResponseReplayedWithoutRunningAgain() {
@@ -208,6 +218,27 @@ class IdempotencyTests extends IntegrationTest {
 		assertThat(admin().get("/api/v1/api-keys").json().path("items").findValuesAsString("name"))
 			.filteredOn((name) -> name.equals("idem-secret-" + key.substring(0, 8)))
 			.hasSize(1);
+	}
+
+	@Test
+	void storedAnswersAreDeclaredToKeyRotationUnderTheNameTheyAreSealedWith() {
+		String key = UUID.randomUUID().toString();
+		String body = "{\"name\": \"idem-rotation-" + key.substring(0, 8) + "\", \"role\": \"STATION\"}";
+		Api.Response first = post(Api.BOOTSTRAP_KEY, "/api/v1/api-keys", body, key);
+		SealedColumn declared = this.sealedColumns.stream()
+			.filter((column) -> column.table().equals("idempotency_key"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(declared.column()).isEqualTo("body_enc");
+		Map<String, Object> row = this.jdbc
+			.sql("select " + declared.idColumn() + "::text as id, body_enc from idempotency_key where idempotency_key = ?")
+			.param(key)
+			.query()
+			.singleRow();
+
+		// Key rotation opens and re-seals with exactly these parts of the associated data.
+		String opened = this.box.open((String) row.get("body_enc"), declared.table(), declared.name(), row.get("id")).reveal();
+		assertThat(new String(Base64.getDecoder().decode(opened), StandardCharsets.UTF_8)).isEqualTo(first.body());
 	}
 
 	private void claimAsIfRunning(UUID callerKeyId, String key, String requestHash, Duration sinceLastRefresh) {
