@@ -1,8 +1,11 @@
 package io.c2cgateway.idempotency;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,8 +21,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.core.annotation.Order;
-import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -40,6 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 @Order(10)
 class IdempotencyFilter extends OncePerRequestFilter {
+
+	private static final Logger log = LoggerFactory.getLogger(IdempotencyFilter.class);
 
 	static final String HEADER = "Idempotency-Key";
 
@@ -88,7 +95,9 @@ class IdempotencyFilter extends OncePerRequestFilter {
 		try {
 			decision = this.keys.decide(caller.keyId(), key, hash(request, body));
 		}
-		catch (DataAccessException ex) {
+		catch (RuntimeException ex) {
+			// The database, or a stored answer that no listed key opens: the type alone, as elsewhere.
+			log.error("Idempotency-Key could not be handled: {}", ex.getClass().getName());
 			ProblemResponses.write(response, this.json, Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
 					"The gateway failed to handle the request"), null);
 			return;
@@ -219,10 +228,10 @@ class IdempotencyFilter extends OncePerRequestFilter {
 		}
 
 		@Override
-		public java.io.BufferedReader getReader() throws IOException {
+		public BufferedReader getReader() throws IOException {
 			String encoding = getCharacterEncoding();
-			return new java.io.BufferedReader(new java.io.InputStreamReader(getInputStream(),
-					(encoding != null) ? java.nio.charset.Charset.forName(encoding) : StandardCharsets.UTF_8));
+			return new BufferedReader(new InputStreamReader(getInputStream(),
+					(encoding != null) ? Charset.forName(encoding) : StandardCharsets.UTF_8));
 		}
 
 		@Override

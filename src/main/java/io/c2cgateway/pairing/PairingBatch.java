@@ -27,6 +27,7 @@ import org.springframework.stereotype.Service;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.Problems;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -144,7 +145,7 @@ class PairingBatch implements DisposableBean {
 	private static Map<String, Object> problem(ApiException ex) {
 		HttpStatusCode status = ex.status();
 		Map<String, Object> problem = new LinkedHashMap<>();
-		problem.put("type", io.c2cgateway.system.Problems.typeOf(ex.code()).toString());
+		problem.put("type", Problems.typeOf(ex.code()).toString());
 		problem.put("title", ex.status().getReasonPhrase());
 		problem.put("status", status.value());
 		problem.put("detail", ex.getMessage());

@@ -53,9 +53,9 @@ class PairingStreams implements SmartLifecycle {
 
 	private final Set<UUID> refreshQueued = ConcurrentHashMap.newKeySet();
 
-	private ExecutorService fanOut;
+	private volatile ExecutorService fanOut;
 
-	private ScheduledExecutorService timer;
+	private volatile ScheduledExecutorService timer;
 
 	private volatile boolean running;
 
@@ -81,7 +81,11 @@ class PairingStreams implements SmartLifecycle {
 			stream.end();
 			return emitter;
 		}
-		this.streams.computeIfAbsent(current.id(), (id) -> ConcurrentHashMap.newKeySet()).add(stream);
+		this.streams.compute(current.id(), (id, watching) -> {
+			Set<Stream> set = (watching != null) ? watching : ConcurrentHashMap.newKeySet();
+			set.add(stream);
+			return set;
+		});
 		// Registered first, read second: a change committed in between is either in this read or noticed.
 		Pairing fresh = this.store.find(current.id()).filter((p) -> p.version() >= current.version()).orElse(current);
 		stream.offer(fresh);

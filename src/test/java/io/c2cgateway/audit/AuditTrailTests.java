@@ -3,6 +3,7 @@ package io.c2cgateway.audit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -164,7 +165,7 @@ class AuditTrailTests extends IntegrationTest {
 
 	private static List<String> reversed(List<String> list) {
 		List<String> copy = new ArrayList<>(list);
-		java.util.Collections.reverse(copy);
+		Collections.reverse(copy);
 		return copy;
 	}
 

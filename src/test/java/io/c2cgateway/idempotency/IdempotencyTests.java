@@ -1,5 +1,10 @@
 package io.c2cgateway.idempotency;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,7 +27,6 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -218,6 +222,27 @@ class IdempotencyTests extends IntegrationTest {
 		assertThat(admin().get("/api/v1/api-keys").json().path("items").findValuesAsString("name"))
 			.filteredOn((name) -> name.equals("idem-secret-" + key.substring(0, 8)))
 			.hasSize(1);
+	}
+
+	@Test
+	void postWhenStreamedBodyIsTooLargeThen413AndNothingStored() throws Exception {
+		String key = UUID.randomUUID().toString();
+		byte[] body = ("{\"deviceId\": \"" + "x".repeat(1024 * 1024 + 10) + "\"}").getBytes(StandardCharsets.UTF_8);
+		// No Content-Length: the limit is only met while the body is read.
+		HttpRequest request = HttpRequest
+			.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/api/v1/pairings"))
+			.header("Authorization", "Bearer " + Api.BOOTSTRAP_KEY)
+			.header("Content-Type", "application/json")
+			.header("Idempotency-Key", key)
+			.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+			.build();
+		HttpResponse<String> response = HttpClient.newHttpClient()
+			.send(request, HttpResponse.BodyHandlers.ofString());
+
+		assertThat(response.statusCode()).isEqualTo(413);
+		assertThat(response.body()).contains("payload_too_large");
+		assertThat(this.jdbc.sql("select count(*) from idempotency_key where idempotency_key = ?").param(key)
+			.query(Long.class).single()).isZero();
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package io.c2cgateway.pairing;
 
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,7 +57,7 @@ class PairingBatchConcurrencyTests {
 				body.append((i > 0) ? "," : "").append("{\"deviceId\": \"SN-").append(i).append("\", \"model\": \"cam\"}");
 			}
 			PairingBatch.Results results = batch.start(JsonMapper.builder().build().readTree(body.append("]}").toString()),
-					new Caller(java.util.UUID.randomUUID(), "station", Role.STATION, null));
+					new Caller(UUID.randomUUID(), "station", Role.STATION, null));
 
 			assertThat(results.results()).hasSize(9).allSatisfy((result) -> assertThat(result.status()).isEqualTo(201));
 			assertThat(most.get()).isEqualTo(concurrency);
