@@ -141,8 +141,8 @@ class DeviceAccessTokenTests extends CustodyTest {
 		Paired paired = pair();
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
-		// Held back past the gateway's 1 s timeout, and never processed: the stored token is unspent.
-		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), Duration.ofMillis(1500)));
+		// Held back past the gateway's 3 s timeout, and never processed: the stored token is unspent.
+		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
 
 		Api.Response response = accessToken(key, paired.deviceId());
 		assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -162,7 +162,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
 		// Frame.io spends the refresh token, but its answer arrives after the gateway gave up.
-		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(1500)));
+		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
 
 		Api.Response response = accessToken(key, paired.deviceId());
 		assertThat(response.status()).isEqualTo(409);

@@ -28,7 +28,7 @@ class DeviceSecretsTests extends CustodyTest {
 		secrets.add(key);
 		moveBelowMinValidity(paired.deviceId());
 		// A lost answer and its retry, so the unknown-outcome paths log too.
-		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), java.time.Duration.ofMillis(1500)));
+		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), java.time.Duration.ofMillis(4000)));
 		Api.Response token = accessToken(key, paired.deviceId());
 		assertThat(token.status()).isEqualTo(200);
 		secrets.add(token.json().path("accessToken").asString());

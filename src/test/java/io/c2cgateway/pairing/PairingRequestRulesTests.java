@@ -144,7 +144,7 @@ class PairingRequestRulesTests extends IntegrationTest {
 	void upstreamOutageOrTimeoutIsGatewayTimeout() {
 		String deviceId = newDeviceId();
 		this.simulator.inject(Fault.status("device_code", deviceId, 503, null));
-		this.simulator.inject(Fault.delay("device_code", deviceId, Duration.ofMillis(2500)));
+		this.simulator.inject(Fault.delay("device_code", deviceId, Duration.ofMillis(4000)));
 		for (int attempt = 0; attempt < 2; attempt++) {
 			Api.Response response = this.station.post("/api/v1/pairings",
 					"{\"deviceId\": \"" + deviceId + "\", \"model\": \"" + this.model + "\"}");

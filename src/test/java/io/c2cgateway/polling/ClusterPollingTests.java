@@ -82,7 +82,7 @@ class ClusterPollingTests extends IntegrationTest {
 
 	private PollEngine engine(String name) {
 		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
-		// upstream calls only 1 s before they count as timed out).
+		// upstream calls only 3 s before they count as timed out).
 		PollingProperties properties = new PollingProperties(false, Duration.ofSeconds(15), Duration.ofMillis(50),
 				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500);
 		PollEngine engine = new PollEngine(name + "-" + UUID.randomUUID().toString().substring(0, 6),

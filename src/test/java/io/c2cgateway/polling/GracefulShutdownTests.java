@@ -34,7 +34,7 @@ class GracefulShutdownTests extends IntegrationTest {
 		String deviceId = newDeviceId();
 		UUID id = UUID.fromString(startPairing(station, deviceId, newModel(), null).path("id").asString());
 		String instance = "leaving-" + UUID.randomUUID().toString().substring(0, 8);
-		// Slower than nothing, faster than the test profile's 1 s upstream timeout: the poll is in
+		// Slower than nothing, faster than the test profile's 3 s upstream timeout: the poll is in
 		// flight when the replica is told to stop, and its answer still counts.
 		this.simulator.inject(FrameioSimulator.Fault.delay("token_poll", deviceId, Duration.ofMillis(800)));
 

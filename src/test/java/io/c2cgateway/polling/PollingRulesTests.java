@@ -141,7 +141,7 @@ class PollingRulesTests extends IntegrationTest {
 	@Test
 	void pollWhenUpstreamTimesOutThenItCountsAsAPollAndBacksOff() {
 		JsonNode started = start(null);
-		this.simulator.inject(Fault.delay("token_poll", this.deviceId, Duration.ofMillis(2500)));
+		this.simulator.inject(Fault.delay("token_poll", this.deviceId, Duration.ofMillis(4000)));
 		advanceAndPoll(Duration.ofSeconds(5));
 		assertThat(polls()).isEqualTo(1);
 		assertThat(pairing(started.path("id").asString()).path("status").asString()).isEqualTo("PENDING");
