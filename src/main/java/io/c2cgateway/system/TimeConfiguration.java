@@ -2,6 +2,7 @@ package io.c2cgateway.system;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -18,11 +19,15 @@ import tools.jackson.databind.module.SimpleModule;
 @Configuration(proxyBeanMethods = false)
 class TimeConfiguration {
 
-	/** Millisecond ticks: every instant the API shows survives a round trip through PostgreSQL unchanged. */
+	/**
+	 * Microsecond ticks, PostgreSQL's resolution: every instant survives a round trip through the
+	 * database unchanged. Coarser ticks would not do: a poll scheduled from a receipt time
+	 * truncated to the millisecond could leave up to a millisecond before its interval is up.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
 	Clock clock() {
-		return Clock.tickMillis(ZoneOffset.UTC);
+		return Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
 	}
 
 	/** The contract's times always show milliseconds, {@code 2026-11-28T10:15:30.000Z}, never a bare second. */
