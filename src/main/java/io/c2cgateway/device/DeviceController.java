@@ -1,7 +1,6 @@
 package io.c2cgateway.device;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,8 +17,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
-import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.QueryParameters;
 
 /**
  * {@code /api/v1/devices}: access tokens (DEVICE for itself, ADMIN), and for ADMIN the device
@@ -69,7 +67,7 @@ class DeviceController {
 	DeviceService.Page list(@RequestParam(name = "state", required = false) List<String> states,
 			@RequestParam(required = false) String model, @RequestParam(required = false) String refreshExpiresBefore,
 			@RequestParam(required = false) String limit, @RequestParam(required = false) String cursor) {
-		List<FieldProblem> problems = new ArrayList<>();
+		QueryParameters query = new QueryParameters();
 		List<String> wanted = new ArrayList<>();
 		if (states != null) {
 			for (String state : states) {
@@ -78,45 +76,15 @@ class DeviceController {
 						wanted.add(one.trim());
 					}
 					else {
-						problems.add(new FieldProblem("state", "must be one of PAIRED, REAUTH_REQUIRED, REVOKED"));
+						query.reject("state", "must be one of PAIRED, REAUTH_REQUIRED, REVOKED");
 					}
 				}
 			}
 		}
-		Instant expiresBefore = null;
-		if (refreshExpiresBefore != null && !refreshExpiresBefore.isBlank()) {
-			try {
-				expiresBefore = Instant.parse(refreshExpiresBefore.trim());
-			}
-			catch (DateTimeParseException ex) {
-				problems.add(new FieldProblem("refreshExpiresBefore",
-						"must be an ISO-8601 UTC time such as 2026-11-28T10:15:30.123Z"));
-			}
-		}
-		int size = 50;
-		if (limit != null) {
-			try {
-				size = Integer.parseInt(limit.trim());
-			}
-			catch (NumberFormatException ex) {
-				size = -1;
-			}
-			if (size < 1 || size > 500) {
-				problems.add(new FieldProblem("limit", "must be between 1 and 500"));
-			}
-		}
-		String after = null;
-		if (cursor != null && !cursor.isEmpty()) {
-			try {
-				after = DeviceQuery.afterOf(cursor);
-			}
-			catch (RuntimeException ex) {
-				problems.add(new FieldProblem("cursor", "is not a cursor this API handed out"));
-			}
-		}
-		if (!problems.isEmpty()) {
-			throw ApiException.validation(problems);
-		}
+		Instant expiresBefore = query.instant("refreshExpiresBefore", refreshExpiresBefore);
+		int size = query.limit(limit);
+		String after = query.cursor(cursor, DeviceQuery::afterOf);
+		query.throwIfInvalid();
 		String byModel = (model == null || model.isBlank()) ? null : model.trim();
 		return this.devices.list(new DeviceQuery(wanted, byModel, expiresBefore, size, after));
 	}

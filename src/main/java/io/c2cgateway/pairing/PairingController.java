@@ -1,7 +1,6 @@
 package io.c2cgateway.pairing;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,8 +21,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
-import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.QueryParameters;
 
 @RestController
 @RequestMapping("/api/v1/pairings")
@@ -61,7 +59,7 @@ class PairingController {
 			@RequestParam(required = false) String createdAfter, @RequestParam(required = false) String createdBefore,
 			@RequestParam(required = false) String limit, @RequestParam(required = false) String cursor,
 			@AuthenticationPrincipal Caller caller) {
-		List<FieldProblem> problems = new ArrayList<>();
+		QueryParameters query = new QueryParameters();
 		List<String> wanted = new ArrayList<>();
 		if (statuses != null) {
 			for (String status : statuses) {
@@ -70,52 +68,18 @@ class PairingController {
 						wanted.add(one.trim());
 					}
 					else {
-						problems.add(new FieldProblem("status", "must be one of " + String.join(", ", STATUSES.stream().sorted().toList())));
+						query.reject("status", "must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));
 					}
 				}
 			}
 		}
-		Instant after = instant("createdAfter", createdAfter, problems);
-		Instant before = instant("createdBefore", createdBefore, problems);
-		int size = 50;
-		if (limit != null) {
-			try {
-				size = Integer.parseInt(limit.trim());
-				if (size < 1 || size > 500) {
-					problems.add(new FieldProblem("limit", "must be between 1 and 500"));
-				}
-			}
-			catch (NumberFormatException ex) {
-				problems.add(new FieldProblem("limit", "must be between 1 and 500"));
-			}
-		}
-		PairingQuery.Cursor position = null;
-		if (cursor != null && !cursor.isEmpty()) {
-			try {
-				position = PairingQuery.Cursor.decode(cursor);
-			}
-			catch (RuntimeException ex) {
-				problems.add(new FieldProblem("cursor", "is not a cursor this API handed out"));
-			}
-		}
-		if (!problems.isEmpty()) {
-			throw ApiException.validation(problems);
-		}
+		Instant after = query.instant("createdAfter", createdAfter);
+		Instant before = query.instant("createdBefore", createdBefore);
+		int size = query.limit(limit);
+		PairingQuery.Cursor position = query.cursor(cursor, PairingQuery.Cursor::decode);
+		query.throwIfInvalid();
 		return this.pairings.list(new PairingQuery(wanted, blankToNull(model), blankToNull(deviceId), after, before,
 				size, position), caller);
-	}
-
-	private static Instant instant(String field, String value, List<FieldProblem> problems) {
-		if (value == null || value.isBlank()) {
-			return null;
-		}
-		try {
-			return Instant.parse(value.trim());
-		}
-		catch (DateTimeParseException ex) {
-			problems.add(new FieldProblem(field, "must be an ISO-8601 UTC time such as 2026-11-28T10:15:30.123Z"));
-			return null;
-		}
 	}
 
 	private static String blankToNull(String value) {
