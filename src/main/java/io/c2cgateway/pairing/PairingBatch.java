@@ -125,7 +125,7 @@ class PairingBatch implements DisposableBean {
 			request = this.json.treeToValue(item, NewPairing.class);
 		}
 		catch (MismatchedInputException ex) {
-			throw ApiException.validation(pathOf(ex), "has the wrong type");
+			throw ApiException.validation(Problems.pathOf(ex), "has the wrong type");
 		}
 		catch (JacksonException ex) {
 			throw ApiException.validation("items[" + index + "]", "is not a pairing request");
@@ -155,22 +155,6 @@ class PairingBatch implements DisposableBean {
 			problem.put("retryAfterSeconds", Math.max(1, ex.retryAfter().toSeconds()));
 		}
 		return problem;
-	}
-
-	private static String pathOf(JacksonException ex) {
-		StringBuilder path = new StringBuilder();
-		for (JacksonException.Reference reference : ex.getPath()) {
-			if (reference.getPropertyName() != null) {
-				if (!path.isEmpty()) {
-					path.append('.');
-				}
-				path.append(reference.getPropertyName());
-			}
-			else if (reference.getIndex() >= 0) {
-				path.append('[').append(reference.getIndex()).append(']');
-			}
-		}
-		return path.toString();
 	}
 
 	@Override

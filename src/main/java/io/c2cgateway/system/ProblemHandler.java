@@ -26,7 +26,6 @@ import org.springframework.web.method.annotation.HandlerMethodValidationExceptio
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /** Every failure of the API as an RFC 9457 problem detail with the contract's {@code code}. */
@@ -108,26 +107,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			}
 			if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
 				return Problems.of(HttpStatus.BAD_REQUEST, "validation_failed", "The request breaks a rule of the API",
-						Map.of("errors", List.of(new FieldProblem(pathOf(mismatch), "has the wrong type"))));
+						Map.of("errors", List.of(new FieldProblem(Problems.pathOf(mismatch), "has the wrong type"))));
 			}
 		}
 		return Problems.of(HttpStatus.BAD_REQUEST, "malformed_request", "The body is not valid JSON");
-	}
-
-	private static String pathOf(JacksonException ex) {
-		StringBuilder path = new StringBuilder();
-		for (JacksonException.Reference reference : ex.getPath()) {
-			if (reference.getPropertyName() != null) {
-				if (!path.isEmpty()) {
-					path.append('.');
-				}
-				path.append(reference.getPropertyName());
-			}
-			else if (reference.getIndex() >= 0) {
-				path.append('[').append(reference.getIndex()).append(']');
-			}
-		}
-		return path.toString();
 	}
 
 }
