@@ -90,19 +90,19 @@ class SimulatorController {
 			throw ApiException.validation("endpoint", "must be one of device_code, token_poll, token_refresh, revoke");
 		}
 		if (Boolean.TRUE.equals(request.late())) {
-			this.simulator.inject(FrameioSimulator.Fault.late(request.endpoint(), request.clientId(),
+			this.simulator.inject(Fault.late(request.endpoint(), request.clientId(),
 					Duration.ofMillis((request.delayMillis() != null) ? request.delayMillis() : 0)));
 			return ResponseEntity.status(HttpStatus.ACCEPTED).build();
 		}
 		Object body = (request.error() != null) ? Map.of("error", request.error()) : Map.of("message", "simulated");
-		this.simulator.inject(new FrameioSimulator.Fault(request.endpoint(), request.clientId(),
+		this.simulator.inject(new Fault(request.endpoint(), request.clientId(),
 				(request.status() != null) ? request.status() : 503, body, request.retryAfter(),
 				(request.delayMillis() != null) ? Duration.ofMillis(request.delayMillis()) : null,
 				(request.times() != null) ? request.times() : 1));
 		return ResponseEntity.status(HttpStatus.ACCEPTED).build();
 	}
 
-	private static ResponseEntity<Object> respond(FrameioSimulator.Answer answer) {
+	private static ResponseEntity<Object> respond(Answer answer) {
 		if (!answer.delay().isZero()) {
 			try {
 				// Stands in for a slow upstream; the gateway's timeout is what is being tried.

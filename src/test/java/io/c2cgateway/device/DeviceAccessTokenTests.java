@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.Api;
 import tools.jackson.databind.JsonNode;
@@ -79,7 +80,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 		Paired paired = pair();
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
-		this.simulator.inject(FrameioSimulator.Fault.error("token_refresh", paired.deviceId(), "invalid_grant"));
+		this.simulator.inject(Fault.error("token_refresh", paired.deviceId(), "invalid_grant"));
 
 		Api.Response response = accessToken(key, paired.deviceId());
 		assertThat(response.status()).isEqualTo(409);
@@ -97,7 +98,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 	void accessTokenWhenFrameioAnswers401ThenReauthorizationRequired() {
 		Paired paired = pair();
 		moveBelowMinValidity(paired.deviceId());
-		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 401, null));
+		this.simulator.inject(Fault.status("token_refresh", paired.deviceId(), 401, null));
 
 		Api.Response response = accessToken(Api.BOOTSTRAP_KEY, paired.deviceId());
 		assertThat(response.status()).isEqualTo(409);
@@ -112,18 +113,18 @@ class DeviceAccessTokenTests extends CustodyTest {
 		moveBelowMinValidity(paired.deviceId());
 		Secret refreshBefore = stored(paired.deviceId(), "refresh_token");
 
-		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("token_refresh", paired.deviceId(), 503, null));
 		Api.Response unavailable = accessToken(key, paired.deviceId());
 		assertThat(unavailable.status()).isEqualTo(504);
 		assertThat(unavailable.code()).isEqualTo("upstream_unavailable");
 
-		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 429, "7"));
+		this.simulator.inject(Fault.status("token_refresh", paired.deviceId(), 429, "7"));
 		Api.Response limited = accessToken(key, paired.deviceId());
 		assertThat(limited.status()).isEqualTo(503);
 		assertThat(limited.code()).isEqualTo("upstream_rate_limited");
 		assertThat(limited.header("Retry-After")).isEqualTo("7");
 
-		this.simulator.inject(FrameioSimulator.Fault.error("token_refresh", paired.deviceId(), "invalid_client"));
+		this.simulator.inject(Fault.error("token_refresh", paired.deviceId(), "invalid_client"));
 		Api.Response refused = accessToken(key, paired.deviceId());
 		assertThat(refused.status()).isEqualTo(502);
 		assertThat(refused.code()).isEqualTo("upstream_error");
@@ -142,7 +143,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
 		// Held back past the gateway's 3 s timeout, and never processed: the stored token is unspent.
-		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
+		this.simulator.inject(Fault.delay("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
 
 		Api.Response response = accessToken(key, paired.deviceId());
 		assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -162,7 +163,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
 		// Frame.io spends the refresh token, but its answer arrives after the gateway gave up.
-		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
+		this.simulator.inject(Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(4000)));
 
 		Api.Response response = accessToken(key, paired.deviceId());
 		assertThat(response.status()).isEqualTo(409);
@@ -233,7 +234,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 		moveBelowMinValidity(paired.deviceId());
 		this.jdbc.sql("update device set refresh_lease_owner = 'dead-replica#refresh-2', "
 				+ "refresh_lease_until = now() - interval '1 second' where device_id = ?").param(paired.deviceId()).update();
-		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("token_refresh", paired.deviceId(), 503, null));
 
 		Api.Response unavailable = accessToken(key, paired.deviceId());
 		assertThat(unavailable.status()).isEqualTo(504);
@@ -242,7 +243,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 			.query(Long.class)
 			.single()).as("still in doubt").isEqualTo(1);
 
-		this.simulator.inject(FrameioSimulator.Fault.error("token_refresh", paired.deviceId(), "invalid_request"));
+		this.simulator.inject(Fault.error("token_refresh", paired.deviceId(), "invalid_request"));
 		Api.Response rejected = accessToken(key, paired.deviceId());
 		assertThat(rejected.code()).isEqualTo("reauthorization_required");
 		assertThat(auditDetail(paired.deviceId(), "device.reauth_required")).contains("ended without a known result");

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -97,7 +97,7 @@ class DeviceKeepAliveTests extends CustodyTest {
 		Paired paired = pair();
 		ageRefreshToken(paired.deviceId(), this.tokenProperties.keepAliveAfter());
 		String refresh = stored(paired.deviceId(), "refresh_token").reveal();
-		this.simulator.inject(FrameioSimulator.Fault.status("token_refresh", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("token_refresh", paired.deviceId(), 503, null));
 
 		this.keepAlive.runOnce();
 		this.keepAlive.runOnce();
@@ -117,7 +117,7 @@ class DeviceKeepAliveTests extends CustodyTest {
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
 		ageRefreshToken(paired.deviceId(), this.tokenProperties.keepAliveAfter());
-		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(400)));
+		this.simulator.inject(Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(400)));
 
 		CompletableFuture<Integer> keepAliveRound = CompletableFuture.supplyAsync(this.keepAlive::runOnce);
 		await("keep-alive to take the refresh lease", Duration.ofSeconds(10), () -> this.jdbc

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 import tools.jackson.databind.JsonNode;
 
@@ -63,7 +63,7 @@ class DeviceRevocationTests extends CustodyTest {
 		Paired paired = pair();
 		String key = deviceKey(paired);
 		String refresh = stored(paired.deviceId(), "refresh_token").reveal();
-		this.simulator.inject(FrameioSimulator.Fault.status("revoke", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("revoke", paired.deviceId(), 503, null));
 
 		Api.Response revoked = admin().post("/api/v1/devices/" + paired.deviceId() + "/revoke", null);
 		assertThat(revoked.status()).isEqualTo(200);
@@ -80,7 +80,7 @@ class DeviceRevocationTests extends CustodyTest {
 		this.revocations.runOnce();
 		assertThat(this.simulator.requestCount("revoke", paired.deviceId())).as("not due before the backoff").isEqualTo(1);
 
-		this.simulator.inject(FrameioSimulator.Fault.status("revoke", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("revoke", paired.deviceId(), 503, null));
 		this.clock.advance(Duration.ofSeconds(5));
 		this.revocations.runOnce();
 		assertThat(this.simulator.requestCount("revoke", paired.deviceId())).isEqualTo(2);
@@ -102,7 +102,7 @@ class DeviceRevocationTests extends CustodyTest {
 		Paired paired = pair();
 		String key = deviceKey(paired);
 		moveBelowMinValidity(paired.deviceId());
-		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(500)));
+		this.simulator.inject(Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(500)));
 		java.util.concurrent.CompletableFuture<Api.Response> caller = java.util.concurrent.CompletableFuture
 			.supplyAsync(() -> accessToken(key, paired.deviceId()));
 		await("the refresh to be under way", Duration.ofSeconds(10),

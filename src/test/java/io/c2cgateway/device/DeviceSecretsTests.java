@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +28,7 @@ class DeviceSecretsTests extends CustodyTest {
 		secrets.add(key);
 		moveBelowMinValidity(paired.deviceId());
 		// A lost answer and its retry, so the unknown-outcome paths log too.
-		this.simulator.inject(FrameioSimulator.Fault.delay("token_refresh", paired.deviceId(), java.time.Duration.ofMillis(4000)));
+		this.simulator.inject(Fault.delay("token_refresh", paired.deviceId(), java.time.Duration.ofMillis(4000)));
 		Api.Response token = accessToken(key, paired.deviceId());
 		assertThat(token.status()).isEqualTo(200);
 		secrets.add(token.json().path("accessToken").asString());
@@ -43,7 +43,7 @@ class DeviceSecretsTests extends CustodyTest {
 		bodies.add(admin().get("/api/v1/devices?model=" + paired.model()).body());
 		bodies.add(admin().get("/api/v1/pairings/" + paired.pairingId()).body());
 		bodies.add(this.api.as(paired.station()).post("/api/v1/pairings/" + paired.pairingId() + "/device-key", null).body());
-		this.simulator.inject(FrameioSimulator.Fault.status("revoke", paired.deviceId(), 503, null));
+		this.simulator.inject(Fault.status("revoke", paired.deviceId(), 503, null));
 		bodies.add(admin().post("/api/v1/devices/" + paired.deviceId() + "/revoke", null).body());
 		bodies.add(accessToken(Api.BOOTSTRAP_KEY, paired.deviceId()).body());
 		bodies.add(accessToken(rekeyed, paired.deviceId()).body());

@@ -12,7 +12,7 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +29,7 @@ class DeviceSingleFlightTests extends CustodyTest {
 		String before = accessToken(key, paired.deviceId()).json().path("accessToken").asString();
 		moveBelowMinValidity(paired.deviceId());
 		// Frame.io takes its time, so every caller arrives while the one refresh is in flight.
-		this.simulator.inject(FrameioSimulator.Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(300)));
+		this.simulator.inject(Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(300)));
 
 		try (SecondReplica second = SecondReplica.start(this.port, this.clock)) {
 			List<Api> replicas = List.of(Api.at(this.port).as(key), Api.at(second.port()).as(key));

@@ -24,7 +24,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.c2cgateway.crypto.SealedColumn;
 import io.c2cgateway.crypto.SecretBox;
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 
@@ -140,7 +140,7 @@ class IdempotencyTests extends IntegrationTest {
 		String station = newKey("STATION");
 		String deviceId = newDeviceId();
 		String key = UUID.randomUUID().toString();
-		this.simulator.inject(FrameioSimulator.Fault.status("device_code", deviceId, 503, null));
+		this.simulator.inject(Fault.status("device_code", deviceId, 503, null));
 
 		Api.Response failed = post(station, "/api/v1/pairings", pairingBody(deviceId, model), key);
 		assertThat(failed.status()).isEqualTo(504);

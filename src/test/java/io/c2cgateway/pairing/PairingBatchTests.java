@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
@@ -21,7 +21,7 @@ class PairingBatchTests extends IntegrationTest {
 		String first = newDeviceId();
 		String outage = newDeviceId();
 		String last = newDeviceId();
-		this.simulator.inject(FrameioSimulator.Fault.status("device_code", outage, 503, null));
+		this.simulator.inject(Fault.status("device_code", outage, 503, null));
 		String body = "{\"items\": ["
 				+ item(first, model, "\"clientVersion\": \"2.1.0\"") + ","
 				+ "{\"deviceId\": \"bad id!\", \"model\": \"" + model + "\", \"timeoutSeconds\": 5},"

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.c2cgateway.sandbox.FrameioSimulator.Fault;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;

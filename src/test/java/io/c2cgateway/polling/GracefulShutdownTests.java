@@ -13,7 +13,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.c2cgateway.C2cGatewayApplication;
-import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.IntegrationTest;
 import io.c2cgateway.support.TestDatabase;
 
@@ -36,7 +36,7 @@ class GracefulShutdownTests extends IntegrationTest {
 		String instance = "leaving-" + UUID.randomUUID().toString().substring(0, 8);
 		// Slower than nothing, faster than the test profile's 3 s upstream timeout: the poll is in
 		// flight when the replica is told to stop, and its answer still counts.
-		this.simulator.inject(FrameioSimulator.Fault.delay("token_poll", deviceId, Duration.ofMillis(800)));
+		this.simulator.inject(Fault.delay("token_poll", deviceId, Duration.ofMillis(800)));
 
 		ConfigurableApplicationContext replica = startReplica(instance);
 		try {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
-import io.c2cgateway.sandbox.FrameioSimulator.Fault;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 

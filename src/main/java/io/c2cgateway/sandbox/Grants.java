@@ -1,0 +1,280 @@
+package io.c2cgateway.sandbox;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the simulated authorization server remembers: device codes and their decisions, and the
+ * refresh and access tokens it handed out. Not thread-safe: {@link FrameioSimulator} calls it only
+ * while holding its own monitor, so one request sees and changes the state atomically.
+ */
+final class Grants {
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	private final Clock clock;
+
+	private final SandboxProperties properties;
+
+	private final Map<String, Code> codesByDeviceCode = new HashMap<>();
+
+	private final Map<String, Code> codesByUserCode = new HashMap<>();
+
+	private final Map<String, Refresh> refreshTokens = new HashMap<>();
+
+	private final Map<String, Access> accessTokens = new HashMap<>();
+
+	Grants(Clock clock, SandboxProperties properties) {
+		this.clock = clock;
+		this.properties = properties;
+	}
+
+	void clear() {
+		this.codesByDeviceCode.clear();
+		this.codesByUserCode.clear();
+		this.refreshTokens.clear();
+		this.accessTokens.clear();
+	}
+
+	Optional<String> userCodeOf(String clientId) {
+		return this.codesByUserCode.values()
+			.stream()
+			.filter((code) -> code.clientId.equals(clientId) && code.live(now()))
+			.map((code) -> code.userCode)
+			.reduce((first, second) -> second);
+	}
+
+	boolean decide(String userCode, Decision decision) {
+		Code code = this.codesByUserCode.get(userCode);
+		if (code == null || !code.live(now()) || code.decision != Decision.NONE) {
+			return false;
+		}
+		code.decision = decision;
+		return true;
+	}
+
+	/** A new device code and a six-digit user code no live code uses. */
+	Answer issueCode(String clientId, boolean platypus, String origin) {
+		purgeDeadCodes();
+		Instant now = now();
+		String userCode;
+		do {
+			userCode = String.format("%06d", RANDOM.nextInt(1_000_000));
+		}
+		while (this.codesByUserCode.containsKey(userCode));
+		Code code = new Code(random(), userCode, clientId, now, now.plus(this.properties.codeLifetime()),
+				(int) this.properties.interval().toSeconds());
+		this.codesByDeviceCode.put(code.deviceCode, code);
+		this.codesByUserCode.put(code.userCode, code);
+		String uri = origin + "/sandbox/pair";
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("device_code", code.deviceCode);
+		body.put("expires_in", (double) this.properties.codeLifetime().toSeconds());
+		body.put("interval", (double) code.interval);
+		body.put("name", "Sandbox " + clientId);
+		body.put("user_code", code.userCode);
+		body.put("verification_uri", uri);
+		body.put("verification_uri_complete", platypus ? uri + "/" + code.userCode : null);
+		return new Answer(200, body, null);
+	}
+
+	Answer poll(String clientId, String deviceCode) {
+		Code code = (deviceCode != null) ? this.codesByDeviceCode.get(deviceCode) : null;
+		if (code == null || !code.clientId.equals(clientId) || code.consumed) {
+			return Answer.error(400, "invalid_grant");
+		}
+		Instant now = now();
+		if (!now.isBefore(code.expiresAt)) {
+			return Answer.error(400, "expired_token");
+		}
+		Instant previous = (code.lastPollAt != null) ? code.lastPollAt : code.issuedAt;
+		code.lastPollAt = now;
+		if (Duration.between(previous, now).compareTo(Duration.ofSeconds(code.interval)) < 0) {
+			code.interval += 5;
+			code.slowDowns++;
+			return Answer.error(400, "slow_down");
+		}
+		switch (code.decision) {
+			case DENIED:
+				code.consumed = true;
+				return Answer.error(400, "access_denied");
+			case APPROVED:
+				code.consumed = true;
+				return tokens(clientId);
+			default:
+				return Answer.error(400, "authorization_pending");
+		}
+	}
+
+	Answer refresh(String clientId, String refreshToken) {
+		Refresh refresh = (refreshToken != null) ? this.refreshTokens.get(refreshToken) : null;
+		if (refresh == null || !refresh.clientId.equals(clientId)) {
+			return Answer.error(400, "invalid_request");
+		}
+		if (refresh.revoked || !now().isBefore(refresh.expiresAt)) {
+			return notAuthorized();
+		}
+		if (refresh.used) {
+			return Answer.error(400, "invalid_request");
+		}
+		refresh.used = true;
+		Access previous = this.accessTokens.get(refresh.accessToken);
+		if (previous != null) {
+			// Rotation invalidates the previous credentials.
+			previous.revoked = true;
+		}
+		return tokens(clientId);
+	}
+
+	/** Revokes {@code token} if it is one of {@code clientId}'s; a refresh token takes its access token along. */
+	void revoke(String clientId, String token) {
+		Refresh refresh = this.refreshTokens.get(token);
+		if (refresh != null && refresh.clientId.equals(clientId)) {
+			refresh.revoked = true;
+			Access access = this.accessTokens.get(refresh.accessToken);
+			if (access != null) {
+				access.revoked = true;
+			}
+		}
+		Access access = this.accessTokens.get(token);
+		if (access != null && access.clientId.equals(clientId)) {
+			access.revoked = true;
+		}
+	}
+
+	boolean refreshTokenValid(String token) {
+		Refresh refresh = this.refreshTokens.get(token);
+		return refresh != null && !refresh.used && !refresh.revoked && now().isBefore(refresh.expiresAt);
+	}
+
+	boolean accessTokenValid(String token) {
+		Access access = this.accessTokens.get(token);
+		return access != null && !access.revoked && now().isBefore(access.expiresAt);
+	}
+
+	private Answer tokens(String clientId) {
+		Instant now = now();
+		String access = random();
+		String refresh = random();
+		this.accessTokens.put(access, new Access(clientId, now.plus(this.properties.accessTokenLifetime())));
+		this.refreshTokens.put(refresh, new Refresh(clientId, access, now.plus(this.properties.refreshTokenLifetime())));
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("access_token", access);
+		body.put("expires_in", (double) this.properties.accessTokenLifetime().toSeconds());
+		body.put("refresh_token", refresh);
+		body.put("token_type", "bearer");
+		return new Answer(200, body, null);
+	}
+
+	private static Answer notAuthorized() {
+		Map<String, Object> error = new LinkedHashMap<>();
+		error.put("code", 401);
+		error.put("detail", "You are not allowed to access that resource");
+		error.put("status", 401);
+		error.put("title", "Not Authorized");
+		return new Answer(401, Map.of("code", 401, "errors", List.of(error), "message", "Not Authorized"), null);
+	}
+
+	private void purgeDeadCodes() {
+		Instant horizon = now().minus(Duration.ofHours(1));
+		this.codesByDeviceCode.values().removeIf((code) -> code.expiresAt.isBefore(horizon));
+		this.codesByUserCode.values().removeIf((code) -> code.expiresAt.isBefore(horizon));
+	}
+
+	private Instant now() {
+		return this.clock.instant();
+	}
+
+	private static String random() {
+		byte[] bytes = new byte[24];
+		RANDOM.nextBytes(bytes);
+		return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+	}
+
+	enum Decision {
+
+		NONE, APPROVED, DENIED
+
+	}
+
+	private static final class Code {
+
+		final String deviceCode;
+
+		final String userCode;
+
+		final String clientId;
+
+		final Instant issuedAt;
+
+		final Instant expiresAt;
+
+		int interval;
+
+		int slowDowns;
+
+		Instant lastPollAt;
+
+		Decision decision = Decision.NONE;
+
+		boolean consumed;
+
+		Code(String deviceCode, String userCode, String clientId, Instant issuedAt, Instant expiresAt, int interval) {
+			this.deviceCode = deviceCode;
+			this.userCode = userCode;
+			this.clientId = clientId;
+			this.issuedAt = issuedAt;
+			this.expiresAt = expiresAt;
+			this.interval = interval;
+		}
+
+		boolean live(Instant now) {
+			return !this.consumed && now.isBefore(this.expiresAt);
+		}
+
+	}
+
+	private static final class Refresh {
+
+		final String clientId;
+
+		final String accessToken;
+
+		final Instant expiresAt;
+
+		boolean used;
+
+		boolean revoked;
+
+		Refresh(String clientId, String accessToken, Instant expiresAt) {
+			this.clientId = clientId;
+			this.accessToken = accessToken;
+			this.expiresAt = expiresAt;
+		}
+
+	}
+
+	private static final class Access {
+
+		final String clientId;
+
+		final Instant expiresAt;
+
+		boolean revoked;
+
+		Access(String clientId, Instant expiresAt) {
+			this.clientId = clientId;
+			this.expiresAt = expiresAt;
+		}
+
+	}
+
+}
