@@ -48,7 +48,7 @@ class DeviceConfiguration {
 	}
 
 	@Bean
-	Revocations revocations(InstanceIdentity identity, DeviceStore store, SecretBox box, FrameioClient frameio,
+	Revocations revocations(InstanceIdentity identity, RevocationStore store, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
 			TokenProperties properties, FrameioProperties frameioProperties, MeterRegistry meters) {
 		return new Revocations(identity.id(), store, box, frameio, models, audit, new TransactionTemplate(transactions),

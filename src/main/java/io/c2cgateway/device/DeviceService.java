@@ -31,6 +31,8 @@ class DeviceService {
 
 	private final DeviceStore store;
 
+	private final RevocationStore revocationJobs;
+
 	private final TokenRefresher refresher;
 
 	private final Revocations revocations;
@@ -47,9 +49,11 @@ class DeviceService {
 
 	private final Clock clock;
 
-	DeviceService(DeviceStore store, TokenRefresher refresher, Revocations revocations, PairingLookup pairings,
-			ApiKeyService keys, SecretBox box, AuditLog audit, PlatformTransactionManager transactions, Clock clock) {
+	DeviceService(DeviceStore store, RevocationStore revocationJobs, TokenRefresher refresher, Revocations revocations,
+			PairingLookup pairings, ApiKeyService keys, SecretBox box, AuditLog audit,
+			PlatformTransactionManager transactions, Clock clock) {
 		this.store = store;
+		this.revocationJobs = revocationJobs;
 		this.refresher = refresher;
 		this.revocations = revocations;
 		this.pairings = pairings;
@@ -145,7 +149,7 @@ class DeviceService {
 			UUID revocation = null;
 			if (refresh != null || access != null) {
 				revocation = UUID.randomUUID();
-				this.store.insertRevocation(revocation, id, device.model(), device.clientVersion(),
+				this.revocationJobs.insertRevocation(revocation, id, device.model(), device.clientVersion(),
 						seal(refresh, "refresh_token", revocation), seal(access, "access_token", revocation), now);
 			}
 			this.store.revoke(id, now);

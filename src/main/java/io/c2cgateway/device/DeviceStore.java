@@ -16,11 +16,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * The custody SQL. Refresh leases are judged by the database's {@code now()}, so replicas with
- * skewed clocks agree on who is refreshing; token lifetimes are domain times from the injected
- * clock. New tokens are written in one statement fenced by the row's {@code version}, which grows
- * whenever the tokens change hands (refresh, re-pairing, revocation): a write based on tokens that
- * are no longer the stored ones changes nothing.
+ * The custody SQL of the device row; revocation jobs are in {@link RevocationStore}. Refresh
+ * leases are judged by the database's {@code now()}, so replicas with skewed clocks agree on who is
+ * refreshing; token lifetimes are domain times from the injected clock. New tokens are written in
+ * one statement fenced by the row's {@code version}, which grows whenever the tokens change hands
+ * (refresh, re-pairing, revocation): a write based on tokens that are no longer the stored ones
+ * changes nothing.
  */
 @Repository
 class DeviceStore {
@@ -228,86 +229,6 @@ class DeviceStore {
 				""").param("at", utc(at)).param("deviceId", deviceId).update() == 1;
 	}
 
-	void insertRevocation(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
-			String sealedAccess, Instant at) {
-		this.jdbc.sql("""
-				insert into device_revocation (id, device_id, model, client_version, refresh_token_enc, access_token_enc,
-				    created_at, attempts, next_attempt_at)
-				values (:id, :deviceId, :model, :clientVersion, :refresh, :access, :at, 0, :at)
-				""")
-			.param("id", id)
-			.param("deviceId", deviceId)
-			.param("model", model)
-			.param("clientVersion", clientVersion)
-			.param("refresh", sealedRefresh)
-			.param("access", sealedAccess)
-			.param("at", utc(at))
-			.update();
-	}
-
-	/** Leases one revocation job, if it is not done and nobody live holds it. */
-	Optional<RevocationRow> claimRevocation(UUID id, String owner, Duration ttl) {
-		return this.jdbc.sql("""
-				update device_revocation set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
-				where id = :id and done_at is null and (lease_until is null or lease_until <= now())
-				returning id, device_id, model, client_version, refresh_token_enc, access_token_enc, attempts
-				""").param("owner", owner).param("ttl", seconds(ttl)).param("id", id).query(DeviceStore::revocation).optional();
-	}
-
-	/** Leases revocation jobs due at {@code now} (domain time) that nobody live holds. */
-	List<RevocationRow> claimDueRevocations(String owner, Duration ttl, Instant now, int limit) {
-		return this.jdbc.sql("""
-				with due as (
-				    select id from device_revocation
-				    where done_at is null and next_attempt_at <= :now and (lease_until is null or lease_until <= now())
-				    order by next_attempt_at
-				    limit :limit
-				    for update skip locked)
-				update device_revocation r set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
-				from due
-				where r.id = due.id
-				returning r.id, r.device_id, r.model, r.client_version, r.refresh_token_enc, r.access_token_enc, r.attempts
-				""")
-			.param("now", utc(now))
-			.param("limit", limit)
-			.param("owner", owner)
-			.param("ttl", seconds(ttl))
-			.query(DeviceStore::revocation)
-			.list();
-	}
-
-	/** Frame.io confirmed one token revoked: it is destroyed at once, whatever happens to the other. */
-	void revokedUpstream(UUID id, String owner, boolean refreshToken) {
-		String column = refreshToken ? "refresh_token_enc" : "access_token_enc";
-		this.jdbc.sql("update device_revocation set " + column + " = null where id = :id and lease_owner = :owner")
-			.param("id", id)
-			.param("owner", owner)
-			.update();
-	}
-
-	boolean revocationDone(UUID id, String owner, Instant at) {
-		return this.jdbc.sql("""
-				update device_revocation set done_at = :at, refresh_token_enc = null, access_token_enc = null,
-				    lease_owner = null, lease_until = null, last_error = null
-				where id = :id and lease_owner = :owner and done_at is null
-				""").param("at", utc(at)).param("id", id).param("owner", owner).update() == 1;
-	}
-
-	void revocationFailed(UUID id, String owner, Instant nextAttemptAt, String error) {
-		this.jdbc.sql("""
-				update device_revocation set attempts = attempts + 1, next_attempt_at = :next, last_error = :error,
-				    lease_owner = null, lease_until = null
-				where id = :id and lease_owner = :owner
-				""").param("next", utc(nextAttemptAt)).param("error", error).param("id", id).param("owner", owner).update();
-	}
-
-	boolean revocationPending(String deviceId) {
-		return this.jdbc.sql("select exists (select 1 from device_revocation where device_id = ? and done_at is null)")
-			.param(deviceId)
-			.query(Boolean.class)
-			.single();
-	}
-
 	// ---- mapping -------------------------------------------------------------------------------
 
 	private static DeviceRow map(ResultSet rs, int row) throws SQLException {
@@ -325,12 +246,6 @@ class DeviceStore {
 		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"));
 	}
 
-	private static RevocationRow revocation(ResultSet rs, int row) throws SQLException {
-		return new RevocationRow(rs.getObject("id", UUID.class), rs.getString("device_id"), rs.getString("model"),
-				rs.getString("client_version"), rs.getString("refresh_token_enc"), rs.getString("access_token_enc"),
-				rs.getInt("attempts"));
-	}
-
 	private static Instant instant(ResultSet rs, String column) throws SQLException {
 		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
 		return (value != null) ? value.toInstant() : null;
@@ -340,7 +255,7 @@ class DeviceStore {
 		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
 	}
 
-	private static double seconds(Duration duration) {
+	static double seconds(Duration duration) {
 		return duration.toMillis() / 1000.0;
 	}
 
@@ -349,17 +264,6 @@ class DeviceStore {
 	 * being released: its holder may have spent the stored refresh token.
 	 */
 	record Claim(String deviceId, long version, String previousOwner) {
-	}
-
-	/** A revocation job as leased; the tokens are sealed to this row. */
-	record RevocationRow(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
-			String sealedAccess, int attempts) {
-
-		@Override
-		public String toString() {
-			return "RevocationRow[id=" + this.id + ", deviceId=" + this.deviceId + ", attempts=" + this.attempts + "]";
-		}
-
 	}
 
 }

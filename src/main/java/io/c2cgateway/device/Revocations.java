@@ -42,7 +42,7 @@ class Revocations {
 
 	private final String instanceId;
 
-	private final DeviceStore store;
+	private final RevocationStore store;
 
 	private final SecretBox box;
 
@@ -62,7 +62,7 @@ class Revocations {
 
 	private final Duration leaseTtl;
 
-	Revocations(String instanceId, DeviceStore store, SecretBox box, FrameioClient frameio, DeviceModelService models,
+	Revocations(String instanceId, RevocationStore store, SecretBox box, FrameioClient frameio, DeviceModelService models,
 			AuditLog audit, TransactionTemplate tx, Clock clock, TokenProperties properties,
 			FrameioProperties frameioProperties, MeterRegistry meters) {
 		this.instanceId = instanceId;
@@ -82,7 +82,7 @@ class Revocations {
 	/** Tries one job at once, if nobody else holds it. True when Frame.io confirmed all of it. */
 	boolean attempt(UUID id) {
 		String owner = owner();
-		Optional<DeviceStore.RevocationRow> job = this.store.claimRevocation(id, owner, this.leaseTtl);
+		Optional<RevocationStore.RevocationRow> job = this.store.claimRevocation(id, owner, this.leaseTtl);
 		return job.isPresent() && work(job.get(), owner);
 	}
 
@@ -101,7 +101,7 @@ class Revocations {
 		String owner = owner();
 		int worked = 0;
 		for (int round = 0; round < MAX_ROUNDS && keepGoing.getAsBoolean(); round++) {
-			List<DeviceStore.RevocationRow> jobs = this.store.claimDueRevocations(owner, this.leaseTtl,
+			List<RevocationStore.RevocationRow> jobs = this.store.claimDueRevocations(owner, this.leaseTtl,
 					this.clock.instant(), BATCH);
 			Parallel.run(jobs, "revocation", (job) -> work(job, owner));
 			worked += jobs.size();
@@ -112,7 +112,7 @@ class Revocations {
 		return worked;
 	}
 
-	private boolean work(DeviceStore.RevocationRow job, String owner) {
+	private boolean work(RevocationStore.RevocationRow job, String owner) {
 		MDC.put("deviceId", job.deviceId());
 		try {
 			ClientCredentials client = new ClientCredentials(job.deviceId(),
@@ -163,7 +163,7 @@ class Revocations {
 		}
 	}
 
-	private void failed(DeviceStore.RevocationRow job, String owner, Upstream<Boolean> answer) {
+	private void failed(RevocationStore.RevocationRow job, String owner, Upstream<Boolean> answer) {
 		String error;
 		Duration retryAfter = null;
 		if (answer instanceof Upstream.Rejected<Boolean> rejected) {
@@ -184,7 +184,7 @@ class Revocations {
 		log.info("Upstream revocation for device {} failed ({}); next attempt at {}", job.deviceId(), error, next);
 	}
 
-	private Instant reschedule(DeviceStore.RevocationRow job, String owner, String error, Duration retryAfter) {
+	private Instant reschedule(RevocationStore.RevocationRow job, String owner, String error, Duration retryAfter) {
 		Duration backoff = backoff(job.attempts());
 		if (retryAfter != null && retryAfter.compareTo(backoff) > 0) {
 			backoff = retryAfter;

@@ -71,6 +71,8 @@ class TokenRefresher {
 
 	private final DeviceStore store;
 
+	private final RevocationStore revocationJobs;
+
 	private final SecretBox box;
 
 	private final FrameioClient frameio;
@@ -93,10 +95,12 @@ class TokenRefresher {
 
 	private final Duration waitLimit;
 
-	TokenRefresher(DeviceStore store, SecretBox box, FrameioClient frameio, DeviceModelService models, AuditLog audit,
-			PlatformTransactionManager transactions, Clock clock, TokenProperties properties,
-			FrameioProperties frameioProperties, InstanceIdentity identity, MeterRegistry meters) {
+	TokenRefresher(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
+			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
+			TokenProperties properties, FrameioProperties frameioProperties, InstanceIdentity identity,
+			MeterRegistry meters) {
 		this.store = store;
+		this.revocationJobs = revocationJobs;
 		this.box = box;
 		this.frameio = frameio;
 		this.models = models;
@@ -353,7 +357,7 @@ class TokenRefresher {
 		if (now != null && DeviceRow.REVOKED.equals(now.state())) {
 			UUID job = UUID.randomUUID();
 			this.tx.executeWithoutResult((status) -> {
-				this.store.insertRevocation(job, deviceId, row.model(), row.clientVersion(),
+				this.revocationJobs.insertRevocation(job, deviceId, row.model(), row.clientVersion(),
 						this.box.seal(grant.refreshToken(), Revocations.TABLE, "refresh_token", job),
 						this.box.seal(grant.accessToken(), Revocations.TABLE, "access_token", job), at);
 				this.audit.record(at, actor, "device.revocation_queued", "device", deviceId,

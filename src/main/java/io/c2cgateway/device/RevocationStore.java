@@ -1,0 +1,128 @@
+package io.c2cgateway.device;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import static io.c2cgateway.device.DeviceStore.seconds;
+import static io.c2cgateway.device.DeviceStore.utc;
+
+/**
+ * The SQL of revocation jobs: tokens of revoked devices waiting to be revoked at Frame.io. Job
+ * leases, like refresh leases, are judged by the database's {@code now()}; due times are domain
+ * times from the injected clock.
+ */
+@Repository
+class RevocationStore {
+
+	private final JdbcClient jdbc;
+
+	RevocationStore(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	void insertRevocation(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
+			String sealedAccess, Instant at) {
+		this.jdbc.sql("""
+				insert into device_revocation (id, device_id, model, client_version, refresh_token_enc, access_token_enc,
+				    created_at, attempts, next_attempt_at)
+				values (:id, :deviceId, :model, :clientVersion, :refresh, :access, :at, 0, :at)
+				""")
+			.param("id", id)
+			.param("deviceId", deviceId)
+			.param("model", model)
+			.param("clientVersion", clientVersion)
+			.param("refresh", sealedRefresh)
+			.param("access", sealedAccess)
+			.param("at", utc(at))
+			.update();
+	}
+
+	/** Leases one revocation job, if it is not done and nobody live holds it. */
+	Optional<RevocationRow> claimRevocation(UUID id, String owner, Duration ttl) {
+		return this.jdbc.sql("""
+				update device_revocation set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
+				where id = :id and done_at is null and (lease_until is null or lease_until <= now())
+				returning id, device_id, model, client_version, refresh_token_enc, access_token_enc, attempts
+				""").param("owner", owner).param("ttl", seconds(ttl)).param("id", id).query(RevocationStore::revocation).optional();
+	}
+
+	/** Leases revocation jobs due at {@code now} (domain time) that nobody live holds. */
+	List<RevocationRow> claimDueRevocations(String owner, Duration ttl, Instant now, int limit) {
+		return this.jdbc.sql("""
+				with due as (
+				    select id from device_revocation
+				    where done_at is null and next_attempt_at <= :now and (lease_until is null or lease_until <= now())
+				    order by next_attempt_at
+				    limit :limit
+				    for update skip locked)
+				update device_revocation r set lease_owner = :owner, lease_until = now() + make_interval(secs => :ttl)
+				from due
+				where r.id = due.id
+				returning r.id, r.device_id, r.model, r.client_version, r.refresh_token_enc, r.access_token_enc, r.attempts
+				""")
+			.param("now", utc(now))
+			.param("limit", limit)
+			.param("owner", owner)
+			.param("ttl", seconds(ttl))
+			.query(RevocationStore::revocation)
+			.list();
+	}
+
+	/** Frame.io confirmed one token revoked: it is destroyed at once, whatever happens to the other. */
+	void revokedUpstream(UUID id, String owner, boolean refreshToken) {
+		String column = refreshToken ? "refresh_token_enc" : "access_token_enc";
+		this.jdbc.sql("update device_revocation set " + column + " = null where id = :id and lease_owner = :owner")
+			.param("id", id)
+			.param("owner", owner)
+			.update();
+	}
+
+	boolean revocationDone(UUID id, String owner, Instant at) {
+		return this.jdbc.sql("""
+				update device_revocation set done_at = :at, refresh_token_enc = null, access_token_enc = null,
+				    lease_owner = null, lease_until = null, last_error = null
+				where id = :id and lease_owner = :owner and done_at is null
+				""").param("at", utc(at)).param("id", id).param("owner", owner).update() == 1;
+	}
+
+	void revocationFailed(UUID id, String owner, Instant nextAttemptAt, String error) {
+		this.jdbc.sql("""
+				update device_revocation set attempts = attempts + 1, next_attempt_at = :next, last_error = :error,
+				    lease_owner = null, lease_until = null
+				where id = :id and lease_owner = :owner
+				""").param("next", utc(nextAttemptAt)).param("error", error).param("id", id).param("owner", owner).update();
+	}
+
+	boolean revocationPending(String deviceId) {
+		return this.jdbc.sql("select exists (select 1 from device_revocation where device_id = ? and done_at is null)")
+			.param(deviceId)
+			.query(Boolean.class)
+			.single();
+	}
+
+	private static RevocationRow revocation(ResultSet rs, int row) throws SQLException {
+		return new RevocationRow(rs.getObject("id", UUID.class), rs.getString("device_id"), rs.getString("model"),
+				rs.getString("client_version"), rs.getString("refresh_token_enc"), rs.getString("access_token_enc"),
+				rs.getInt("attempts"));
+	}
+
+	/** A revocation job as leased; the tokens are sealed to this row. */
+	record RevocationRow(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
+			String sealedAccess, int attempts) {
+
+		@Override
+		public String toString() {
+			return "RevocationRow[id=" + this.id + ", deviceId=" + this.deviceId + ", attempts=" + this.attempts + "]";
+		}
+
+	}
+
+}
