@@ -1,0 +1,270 @@
+package io.c2cgateway.device;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.device.TokenRefresher.AccessToken;
+import io.c2cgateway.devicemodel.DeviceModelService;
+import io.c2cgateway.frameio.ClientCredentials;
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.frameio.TokenGrant;
+import io.c2cgateway.frameio.Upstream;
+
+/**
+ * One refresh by the holder of a device's refresh lease: the call to Frame.io, the single retry of
+ * a stored refresh token whose earlier use has no known outcome, and what the row records
+ * afterwards (the new pair, {@code REAUTH_REQUIRED}, or the failure waiting callers answer with).
+ * Who holds the lease, and why, is {@link TokenRefresher}'s business.
+ */
+class LeasedRefresh {
+
+	// Logged under TokenRefresher, as before the split: log filters and alerts key on that category.
+	private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
+
+	/** Upstream failures after which the request may have reached Frame.io and spent the token. */
+	private static final Set<String> UNANSWERED = Set.of("timeout", "connection_closed", "io_error");
+
+	/** Frame.io's answers to a refresh token it will never take again (besides any 401). */
+	private static final Set<String> DEAD_TOKEN_ERRORS = Set.of("invalid_request", "invalid_grant");
+
+	private static final int WRITE_ATTEMPTS = 3;
+
+	private final DeviceStore store;
+
+	private final RevocationStore revocationJobs;
+
+	private final SecretBox box;
+
+	private final FrameioClient frameio;
+
+	private final DeviceModelService models;
+
+	private final AuditLog audit;
+
+	private final TransactionTemplate tx;
+
+	private final Clock clock;
+
+	private final MeterRegistry meters;
+
+	private final Duration leaseTtl;
+
+	LeasedRefresh(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
+			DeviceModelService models, AuditLog audit, TransactionTemplate tx, Clock clock, MeterRegistry meters,
+			Duration leaseTtl) {
+		this.store = store;
+		this.revocationJobs = revocationJobs;
+		this.box = box;
+		this.frameio = frameio;
+		this.models = models;
+		this.audit = audit;
+		this.tx = tx;
+		this.clock = clock;
+		this.meters = meters;
+		this.leaseTtl = leaseTtl;
+	}
+
+	/**
+	 * One refresh while holding the lease. Returns the new access token, or null when the tokens
+	 * changed hands meanwhile (re-paired or revoked), so the caller should look at the row again.
+	 */
+	AccessToken refresh(DeviceRow row, String owner, String previousOwner, String actor, String trigger) {
+		String deviceId = row.deviceId();
+		String previousMDC = MDC.get("deviceId");
+		MDC.put("deviceId", deviceId);
+		try {
+			String unknown = null;
+			if (previousOwner != null) {
+				unknown = "the refresh by " + previousOwner + " ended without a result";
+			}
+			else if (row.refreshUnknownSince() != null) {
+				unknown = "a refresh at " + row.refreshUnknownSince() + " ended without a known result";
+			}
+			ClientCredentials client;
+			Secret refreshToken;
+			try {
+				client = new ClientCredentials(deviceId, this.models.upstreamSettings(row.model()).clientSecret(),
+						row.clientVersion());
+				refreshToken = this.box.open(row.sealedRefreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
+			}
+			catch (RuntimeException ex) {
+				log.error("Cannot refresh device {}: {}", deviceId, ex.getClass().getSimpleName());
+				this.store.releaseWithFailure(deviceId, owner, RefreshFailure.INTERNAL, this.clock.instant());
+				count(trigger, "internal_error");
+				throw RefreshFailure.toException(RefreshFailure.INTERNAL);
+			}
+			if (unknown != null) {
+				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
+			}
+			Upstream<TokenGrant> answer = call(client, refreshToken);
+			if (unknown == null && unanswered(answer)) {
+				String reason = ((Upstream.Unavailable<TokenGrant>) answer).reason();
+				Instant at = this.clock.instant();
+				this.store.markOutcomeUnknown(deviceId, row.version(), at);
+				unknown = "a refresh sent at " + at + " was never answered (" + reason + ")";
+				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
+				if (!this.store.renewLease(deviceId, owner, this.leaseTtl)) {
+					count(trigger, "lease_lost");
+					throw RefreshFailure.toException(RefreshFailure.of("upstream_unavailable", reason));
+				}
+				answer = call(client, refreshToken);
+			}
+			return settle(row, owner, answer, unknown, actor, trigger);
+		}
+		finally {
+			if (previousMDC != null) {
+				MDC.put("deviceId", previousMDC);
+			}
+			else {
+				MDC.remove("deviceId");
+			}
+		}
+	}
+
+	private AccessToken settle(DeviceRow row, String owner, Upstream<TokenGrant> answer, String unknown, String actor,
+			String trigger) {
+		String deviceId = row.deviceId();
+		if (answer instanceof Upstream.Ok<TokenGrant> ok) {
+			return store(row, owner, ok.value(), unknown, actor, trigger);
+		}
+		if (answer instanceof Upstream.Rejected<TokenGrant> rejected
+				&& (rejected.status() == 401 || DEAD_TOKEN_ERRORS.contains(rejected.error()))) {
+			String reason = "Frame.io rejected the refresh (" + shorten(rejected.error()) + ")"
+					+ ((unknown != null) ? "; it was the single retry with the stored refresh token after " + unknown
+							: "");
+			boolean marked = Boolean.TRUE.equals(this.tx.execute((status) -> {
+				if (!this.store.markReauthRequired(deviceId, row.version())) {
+					return false;
+				}
+				this.audit.record(this.clock.instant(), actor, "device.reauth_required", "device", deviceId, reason);
+				return true;
+			}));
+			if (!marked) {
+				this.store.release(deviceId, owner);
+				return null;
+			}
+			count(trigger, "reauth_required");
+			log.warn("Device {} must be paired again: {}", deviceId, reason);
+			throw RefreshFailure.reauthorizationRequired();
+		}
+		if (unknown != null || unanswered(answer)) {
+			// Still in doubt whether the stored token is spent: the next refresh must know it is the retry.
+			this.store.markOutcomeUnknown(deviceId, row.version(), this.clock.instant());
+		}
+		String failure;
+		if (answer instanceof Upstream.Rejected<TokenGrant> rejected) {
+			failure = RefreshFailure.of("upstream_error", shorten(rejected.error()));
+		}
+		else if (answer instanceof Upstream.RateLimited<TokenGrant> limited) {
+			long seconds = (limited.retryAfter() != null) ? Math.max(1, limited.retryAfter().toSeconds()) : 1;
+			failure = RefreshFailure.of("upstream_rate_limited", Long.toString(seconds));
+		}
+		else {
+			String reason = (answer instanceof Upstream.Unavailable<TokenGrant> unavailable) ? unavailable.reason()
+					: "unknown";
+			failure = RefreshFailure.of("upstream_unavailable", reason);
+		}
+		this.store.releaseWithFailure(deviceId, owner, failure, this.clock.instant());
+		count(trigger, RefreshFailure.code(failure));
+		log.info("Refresh of device {} failed: {}", deviceId, failure);
+		throw RefreshFailure.toException(failure);
+	}
+
+	private AccessToken store(DeviceRow row, String owner, TokenGrant grant, String unknown, String actor,
+			String trigger) {
+		String deviceId = row.deviceId();
+		Instant at = this.clock.instant();
+		Instant accessExpiresAt = at.plusSeconds(grant.expiresInSeconds());
+		String sealedAccess = this.box.seal(grant.accessToken(), TokenRefresher.TABLE, "access_token", deviceId);
+		String sealedRefresh = this.box.seal(grant.refreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
+		String detail = "trigger=" + trigger + ((unknown != null) ? " afterUnknownOutcome=true" : "");
+		boolean stored = false;
+		for (int attempt = 1;; attempt++) {
+			try {
+				stored = Boolean.TRUE.equals(this.tx.execute((status) -> {
+					if (!this.store.storeRefreshed(deviceId, row.version(), sealedAccess, accessExpiresAt, sealedRefresh,
+							at, at.plus(DeviceCustody.REFRESH_TOKEN_LIFE))) {
+						return false;
+					}
+					this.audit.record(at, actor, "device.tokens_refreshed", "device", deviceId, detail);
+					return true;
+				}));
+				break;
+			}
+			catch (DataAccessException | TransactionException ex) {
+				if (attempt >= WRITE_ATTEMPTS) {
+					// The new pair is lost and the stored refresh token is spent. The lease is left to run out, so
+					// the next refresher knows the outcome is unknown and retries the stored token once.
+					count(trigger, "write_failed");
+					log.error("Could not store the refreshed tokens of device {}: {}", deviceId,
+							ex.getClass().getSimpleName());
+					throw RefreshFailure.toException(RefreshFailure.INTERNAL);
+				}
+				TokenRefresher.pause(Duration.ofMillis(100L * attempt));
+			}
+		}
+		if (!stored) {
+			orphaned(row, owner, grant, at, actor);
+			return null;
+		}
+		count(trigger, "ok");
+		log.info("Refreshed the tokens of device {} ({})", deviceId, trigger);
+		return new AccessToken(grant.accessToken(), accessExpiresAt);
+	}
+
+	/**
+	 * New tokens whose row moved on during the call. A revoked device's tokens are handed to the
+	 * revocation retry, so they die at Frame.io too; those of a superseded pairing are dropped.
+	 */
+	private void orphaned(DeviceRow row, String owner, TokenGrant grant, Instant at, String actor) {
+		String deviceId = row.deviceId();
+		this.store.release(deviceId, owner);
+		DeviceRow now = this.store.find(deviceId).orElse(null);
+		if (now != null && DeviceRow.REVOKED.equals(now.state())) {
+			UUID job = UUID.randomUUID();
+			this.tx.executeWithoutResult((status) -> {
+				this.revocationJobs.insertRevocation(job, deviceId, row.model(), row.clientVersion(),
+						this.box.seal(grant.refreshToken(), Revocations.TABLE, "refresh_token", job),
+						this.box.seal(grant.accessToken(), Revocations.TABLE, "access_token", job), at);
+				this.audit.record(at, actor, "device.revocation_queued", "device", deviceId,
+						"revocationId=" + job + " reason=refreshed_during_revocation");
+			});
+			log.info("Device {} was revoked during a refresh; its new tokens are queued for revocation", deviceId);
+			return;
+		}
+		log.info("Device {} was paired again during a refresh; the refreshed tokens are dropped", deviceId);
+	}
+
+	private static boolean unanswered(Upstream<TokenGrant> answer) {
+		return answer instanceof Upstream.Unavailable<TokenGrant> unavailable && UNANSWERED.contains(unavailable.reason());
+	}
+
+	private Upstream<TokenGrant> call(ClientCredentials client, Secret refreshToken) {
+		Upstream<TokenGrant> answer = this.frameio.refresh(client, refreshToken).block();
+		return (answer != null) ? answer : new Upstream.Unavailable<>("internal_error", null);
+	}
+
+	private void count(String trigger, String outcome) {
+		this.meters.counter("gateway.tokens.refreshes", "trigger", trigger, "outcome", outcome).increment();
+	}
+
+	private static String shorten(String error) {
+		return (error == null) ? "unknown" : (error.length() > 64) ? error.substring(0, 64) : error;
+	}
+
+}

@@ -1,0 +1,62 @@
+package io.c2cgateway.device;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.http.HttpStatus;
+
+import io.c2cgateway.system.ApiException;
+
+/**
+ * Why a refresh ended without tokens, as written to the row for the callers who waited on it:
+ * {@code code|detail}.
+ */
+final class RefreshFailure {
+
+	static final String INTERNAL = "internal_error|";
+
+	private RefreshFailure() {
+	}
+
+	static String of(String code, String detail) {
+		return code + "|" + detail;
+	}
+
+	static String code(String failure) {
+		int bar = failure.indexOf('|');
+		return (bar < 0) ? failure : failure.substring(0, bar);
+	}
+
+	static ApiException reauthorizationRequired() {
+		return ApiException.conflict("reauthorization_required",
+				"Frame.io no longer accepts this device's refresh token; pair the device again");
+	}
+
+	static ApiException toException(String failure) {
+		String stored = (failure != null) ? failure : INTERNAL;
+		String code = code(stored);
+		String detail = stored.substring(Math.min(stored.length(), code.length() + 1));
+		switch (code) {
+			case "upstream_rate_limited":
+				long seconds;
+				try {
+					seconds = Long.parseLong(detail);
+				}
+				catch (NumberFormatException ex) {
+					seconds = 1;
+				}
+				return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_rate_limited",
+						"Frame.io is rate limiting token refreshes", Map.of(), Duration.ofSeconds(seconds));
+			case "upstream_error":
+				return new ApiException(HttpStatus.BAD_GATEWAY, "upstream_error", "Frame.io refused the refresh",
+						Map.of("upstreamError", detail), null);
+			case "upstream_unavailable":
+				return new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
+						"Frame.io did not answer the refresh (" + detail + ")");
+			default:
+				return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
+						"The gateway failed to refresh the device's tokens");
+		}
+	}
+
+}
