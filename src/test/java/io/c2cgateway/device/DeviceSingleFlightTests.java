@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.SecondReplica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +32,7 @@ class DeviceSingleFlightTests extends CustodyTest {
 		// Frame.io takes its time, so every caller arrives while the one refresh is in flight.
 		this.simulator.inject(Fault.late("token_refresh", paired.deviceId(), Duration.ofMillis(300)));
 
-		try (SecondReplica second = SecondReplica.start(this.port, this.clock)) {
+		try (SecondReplica second = SecondReplica.start("second-replica", this.port, this.clock)) {
 			List<Api> replicas = List.of(Api.at(this.port).as(key), Api.at(second.port()).as(key));
 			ExecutorService pool = Executors.newFixedThreadPool(2 * CALLERS_PER_REPLICA);
 			CountDownLatch start = new CountDownLatch(1);

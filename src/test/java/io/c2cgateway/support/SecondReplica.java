@@ -1,10 +1,17 @@
 package io.c2cgateway.support;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.boot.test.context.TestComponent;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.type.classreading.MetadataReader;
+import org.springframework.core.type.classreading.MetadataReaderFactory;
 
 import io.c2cgateway.C2cGatewayApplication;
 
@@ -20,18 +27,41 @@ public final class SecondReplica implements AutoCloseable {
 		this.context = context;
 	}
 
+	/** A replica with its own domain clock and simulator. */
 	public static SecondReplica start(String instanceId) {
+		return start(instanceId, Map.of(), (context) -> {
+		});
+	}
+
+	/**
+	 * A replica on the same domain clock as the first, with Frame.io pointed at the first replica's
+	 * simulator so that one simulator sees every upstream call.
+	 */
+	public static SecondReplica start(String instanceId, int firstPort, MutableClock clock) {
+		return start(instanceId, Map.of("gateway.frameio.base-url", "http://127.0.0.1:" + firstPort),
+				(ConfigurableApplicationContext context) -> {
+					// Test configurations are not scanned here, as in the first context; the clock is shared instead.
+					context.getBeanFactory().registerSingleton("testComponentsExcluded", new TestComponentsExcluded());
+					((GenericApplicationContext) context).registerBean("testClock", MutableClock.class, () -> clock,
+							(definition) -> definition.setPrimary(true));
+				});
+	}
+
+	private static SecondReplica start(String instanceId, Map<String, String> extra,
+			ApplicationContextInitializer<ConfigurableApplicationContext> initializer) {
 		Map<String, String> properties = new LinkedHashMap<>(TestDatabase.properties());
 		properties.put("server.port", "0");
 		properties.put("gateway.instance-id", instanceId);
 		properties.put("spring.main.banner-mode", "off");
+		properties.putAll(extra);
 		// As arguments: they outrank the test profile's file, which names the first replica.
 		String[] args = properties.entrySet()
 			.stream()
 			.map((entry) -> "--" + entry.getKey() + "=" + entry.getValue())
 			.toArray(String[]::new);
-		return new SecondReplica(
-				new SpringApplicationBuilder(C2cGatewayApplication.class).profiles("test", "sandbox").run(args));
+		return new SecondReplica(new SpringApplicationBuilder(C2cGatewayApplication.class).profiles("test", "sandbox")
+			.initializers(initializer)
+			.run(args));
 	}
 
 	public int port() {
@@ -45,6 +75,26 @@ public final class SecondReplica implements AutoCloseable {
 	@Override
 	public void close() {
 		this.context.close();
+	}
+
+	private static final class TestComponentsExcluded extends TypeExcludeFilter {
+
+		@Override
+		public boolean match(MetadataReader reader, MetadataReaderFactory factory) throws IOException {
+			return reader.getAnnotationMetadata().hasMetaAnnotation(TestComponent.class.getName())
+					|| reader.getAnnotationMetadata().hasAnnotation(TestComponent.class.getName());
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			return other instanceof TestComponentsExcluded;
+		}
+
+		@Override
+		public int hashCode() {
+			return TestComponentsExcluded.class.hashCode();
+		}
+
 	}
 
 }
