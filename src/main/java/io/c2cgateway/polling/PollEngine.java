@@ -45,8 +45,6 @@ public class PollEngine implements SmartLifecycle {
 
 	private static final String TABLE = "pairing";
 
-	private final String baseId;
-
 	private final PollStore store;
 
 	private final SecretBox box;
@@ -59,6 +57,8 @@ public class PollEngine implements SmartLifecycle {
 
 	private final OutcomeWriter writer;
 
+	private final EngineLease lease;
+
 	private final StepRunner steps;
 
 	private final Object lock = new Object();
@@ -70,16 +70,6 @@ public class PollEngine implements SmartLifecycle {
 	private final LinkedBlockingQueue<Step> results = new LinkedBlockingQueue<>();
 
 	private final AtomicInteger inFlight = new AtomicInteger();
-
-	private String owner;
-
-	private int generation;
-
-	private boolean registered;
-
-	private long leaseValidUntilNanos;
-
-	private long lastHeartbeatNanos;
 
 	private long lastClaimNanos;
 
@@ -96,8 +86,7 @@ public class PollEngine implements SmartLifecycle {
 	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
 			MeterRegistry meters) {
-		this.baseId = instanceId;
-		this.owner = instanceId;
+		this.lease = new EngineLease(instanceId, store, properties.leaseTtl());
 		this.store = store;
 		this.box = box;
 		this.clock = clock;
@@ -136,7 +125,7 @@ public class PollEngine implements SmartLifecycle {
 	/** This replica's current name in leases. */
 	public String owner() {
 		synchronized (this.lock) {
-			return this.owner;
+			return this.lease.owner();
 		}
 	}
 
@@ -196,18 +185,16 @@ public class PollEngine implements SmartLifecycle {
 		synchronized (this.lock) {
 			int unwritten = this.writer.dropDeferred();
 			if (unwritten > 0) {
-				log.warn("Poll engine {} stops with {} outcomes it could not write", this.owner, unwritten);
+				log.warn("Poll engine {} stops with {} outcomes it could not write", this.lease.owner(), unwritten);
 			}
-			if (this.registered) {
-				try {
-					int released = this.store.release(this.owner);
-					log.info("Poll engine {} handed back {} pending pairings", this.owner, released);
-				}
-				catch (RuntimeException ex) {
-					// Nothing lost: the lease runs out after its TTL and another replica takes over.
-					log.warn("Poll engine {} could not hand its pairings back: {}", this.owner, ex.getClass().getSimpleName());
-				}
-				this.registered = false;
+			try {
+				int released = this.lease.release();
+				log.info("Poll engine {} handed back {} pending pairings", this.lease.owner(), released);
+			}
+			catch (RuntimeException ex) {
+				// Nothing lost: the lease runs out after its TTL and another replica takes over.
+				log.warn("Poll engine {} could not hand its pairings back: {}", this.lease.owner(),
+						ex.getClass().getSimpleName());
 			}
 			this.tracked.clear();
 			this.schedule.clear();
@@ -241,11 +228,11 @@ public class PollEngine implements SmartLifecycle {
 
 	private void cycle(List<Step> ready) {
 		long nanos = System.nanoTime();
-		if (!this.registered || nanos - this.lastHeartbeatNanos >= this.properties.leaseTtl().toNanos() / 3) {
+		if (this.lease.heartbeatDue(nanos)) {
 			heartbeat();
 		}
 		this.writer.write(this.writer.withDeferred(ready));
-		if (this.draining || !leaseValid()) {
+		if (this.draining || !this.lease.valid()) {
 			return;
 		}
 		if (this.claimRequested || nanos - this.lastClaimNanos >= this.properties.claimEvery().toNanos()) {
@@ -272,7 +259,7 @@ public class PollEngine implements SmartLifecycle {
 		while (true) {
 			int dispatched;
 			synchronized (this.lock) {
-				dispatched = leaseValid() ? dispatchDue() : 0;
+				dispatched = this.lease.valid() ? dispatchDue() : 0;
 			}
 			awaitInFlight(Duration.ofSeconds(60));
 			if (dispatched == 0) {
@@ -313,34 +300,13 @@ public class PollEngine implements SmartLifecycle {
 	// ---- lease -----------------------------------------------------------------------------
 
 	private void heartbeat() {
-		long started = System.nanoTime();
-		if (!this.registered) {
-			this.store.register(this.owner, this.properties.leaseTtl());
-			this.registered = true;
-			this.leaseValidUntilNanos = started + this.properties.leaseTtl().toNanos();
-			this.lastHeartbeatNanos = started;
-			log.info("Poll engine {} registered with a lease of {}", this.owner, this.properties.leaseTtl());
-			return;
+		int held = this.tracked.size();
+		String previous = this.lease.owner();
+		if (!this.lease.heartbeat()) {
+			log.warn("Poll engine {} lost its lease; dropped {} pairings, now {}", previous, held, this.lease.owner());
+			this.tracked.clear();
+			this.schedule.clear();
 		}
-		if (this.store.heartbeat(this.owner, this.properties.leaseTtl())) {
-			this.leaseValidUntilNanos = started + this.properties.leaseTtl().toNanos();
-			this.lastHeartbeatNanos = started;
-			return;
-		}
-		// The lease ran out: other replicas may hold our pairings now. Forget them all and start anew
-		// under a new name, so nothing written under the old one can pass a fence.
-		log.warn("Poll engine {} lost its lease; dropping {} pairings", this.owner, this.tracked.size());
-		this.tracked.clear();
-		this.schedule.clear();
-		this.generation++;
-		this.owner = this.baseId + "." + this.generation;
-		this.registered = false;
-		heartbeat();
-	}
-
-	/** Sends nothing unless the lease outlives the slowest possible call by a margin. */
-	private boolean leaseValid() {
-		return System.nanoTime() < this.leaseValidUntilNanos - Duration.ofSeconds(1).toNanos();
 	}
 
 	// ---- claim -----------------------------------------------------------------------------
@@ -354,7 +320,7 @@ public class PollEngine implements SmartLifecycle {
 		}
 		for (int round = 0; round < 20; round++) {
 			Instant now = this.clock.instant();
-			List<PollStore.ClaimedRow> rows = this.store.claim(this.owner, now,
+			List<PollStore.ClaimedRow> rows = this.store.claim(this.lease.owner(), now,
 					now.plus(this.properties.claimLookahead()), this.properties.claimBatchSize());
 			for (PollStore.ClaimedRow row : rows) {
 				adopt(row);
@@ -410,7 +376,7 @@ public class PollEngine implements SmartLifecycle {
 			return 0;
 		}
 		// One read per round, so a pairing cancelled or taken over elsewhere is never polled again.
-		Map<UUID, Long> held = this.store.stillHeld(this.owner, PollStore.ids(due));
+		Map<UUID, Long> held = this.store.stillHeld(this.lease.owner(), PollStore.ids(due));
 		int dispatched = 0;
 		for (Tracked pairing : due) {
 			Long epoch = held.get(pairing.id);
@@ -439,7 +405,7 @@ public class PollEngine implements SmartLifecycle {
 	}
 
 	private String actor() {
-		return "engine:" + this.owner;
+		return "engine:" + this.lease.owner();
 	}
 
 	private record Slot(Instant at, long stamp, Tracked pairing) implements Comparable<Slot> {
