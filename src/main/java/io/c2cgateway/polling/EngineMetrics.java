@@ -10,12 +10,18 @@ import io.micrometer.core.instrument.Timer;
 /** The poll engine's meters; names are listed in the README. */
 final class EngineMetrics {
 
-
 	final Timer lateness;
 
 	final Counter takeovers;
 
 	final Counter renewals;
+
+	// Looked up once: one of them is counted on every poll.
+	private final Counter polls;
+
+	private final Counter renewalSteps;
+
+	private final Counter expirations;
 
 	private final MeterRegistry meters;
 
@@ -32,11 +38,15 @@ final class EngineMetrics {
 			.description("Device codes replaced before the pairing's deadline")
 			.register(meters);
 		meters.gauge("gateway.poll.tracked", tracked, Map::size);
+		this.polls = meters.counter("gateway.poll.steps", "kind", "poll");
+		this.renewalSteps = meters.counter("gateway.poll.steps", "kind", "renew");
+		this.expirations = meters.counter("gateway.poll.steps", "kind", "expire");
 	}
 
 	void count(Step step) {
-		String kind = (step instanceof Step.Poll) ? "poll" : (step instanceof Step.Renew) ? "renew" : "expire";
-		this.meters.counter("gateway.poll.steps", "kind", kind).increment();
+		Counter counter = (step instanceof Step.Poll) ? this.polls
+				: (step instanceof Step.Renew) ? this.renewalSteps : this.expirations;
+		counter.increment();
 	}
 
 	void finished(String status) {
