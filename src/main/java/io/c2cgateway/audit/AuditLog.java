@@ -8,6 +8,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
+import static io.c2cgateway.system.SqlTime.utc;
+
 /**
  * Appends audit events. Called inside the transaction of the change it records, so an event exists
  * exactly when its change does. Details name what changed, never a secret.
@@ -33,7 +35,7 @@ public class AuditLog {
 	public void record(Instant at, String actor, String action, String subjectType, String subjectId, String detail) {
 		this.jdbc
 			.sql("insert into audit_event (at, actor, action, subject_type, subject_id, detail) values (?, ?, ?, ?, ?, ?)")
-			.params(java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC), actor, action, subjectType, subjectId, detail)
+			.params(utc(at), actor, action, subjectType, subjectId, detail)
 			.update();
 	}
 

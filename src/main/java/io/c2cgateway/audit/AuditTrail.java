@@ -3,13 +3,15 @@ package io.c2cgateway.audit;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+
+import io.c2cgateway.system.SqlTime;
+
+import static io.c2cgateway.system.SqlTime.utc;
 
 /** Reads and prunes the audit trail; {@link AuditLog} writes it. */
 @Service
@@ -35,7 +37,7 @@ public class AuditTrail {
 		}
 		if (query.after() != null) {
 			sql.append(" and at > ?");
-			params.add(OffsetDateTime.ofInstant(query.after(), ZoneOffset.UTC));
+			params.add(utc(query.after()));
 		}
 		if (query.beforeId() != null) {
 			sql.append(" and id < ?");
@@ -57,11 +59,11 @@ public class AuditTrail {
 		return this.jdbc.sql("""
 				delete from audit_event where id in (
 				    select id from audit_event where at < ? order by at, id limit ?)
-				""").params(OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC), limit).update();
+				""").params(utc(cutoff), limit).update();
 	}
 
 	private static AuditEvent map(ResultSet rs, int row) throws SQLException {
-		return new AuditEvent(rs.getLong("id"), rs.getObject("at", OffsetDateTime.class).toInstant(),
+		return new AuditEvent(rs.getLong("id"), SqlTime.instant(rs, "at"),
 				rs.getString("actor"), rs.getString("action"), rs.getString("subject_type"), rs.getString("subject_id"),
 				rs.getString("detail"));
 	}

@@ -2,8 +2,6 @@ package io.c2cgateway.device;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -15,6 +13,8 @@ import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.security.ApiKeyService;
+
+import static io.c2cgateway.system.SqlTime.utc;
 
 /** Custody of a device's tokens from the moment its pairing is authorized. */
 @Service
@@ -79,10 +79,6 @@ public class DeviceCustody {
 			.update();
 		this.keys.revokeDeviceKeys(deviceId);
 		this.audit.record(receivedAt, actor, "device.paired", "device", deviceId, "pairingId=" + pairingId);
-	}
-
-	private static OffsetDateTime utc(Instant instant) {
-		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
 	}
 
 }

@@ -4,8 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +12,9 @@ import java.util.UUID;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+
+import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.utc;
 
 /**
  * The custody SQL of the device row; revocation jobs are in {@link RevocationStore}. Refresh
@@ -244,15 +245,6 @@ class DeviceStore {
 
 	private static Claim claim(ResultSet rs, int row) throws SQLException {
 		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"));
-	}
-
-	private static Instant instant(ResultSet rs, String column) throws SQLException {
-		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-		return (value != null) ? value.toInstant() : null;
-	}
-
-	static OffsetDateTime utc(Instant instant) {
-		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
 	}
 
 	static double seconds(Duration duration) {

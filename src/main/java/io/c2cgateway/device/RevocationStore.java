@@ -12,7 +12,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import static io.c2cgateway.device.DeviceStore.seconds;
-import static io.c2cgateway.device.DeviceStore.utc;
+import static io.c2cgateway.system.SqlTime.utc;
 
 /**
  * The SQL of revocation jobs: tokens of revoked devices waiting to be revoked at Frame.io. Job

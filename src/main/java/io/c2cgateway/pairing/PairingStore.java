@@ -3,8 +3,6 @@ package io.c2cgateway.pairing;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +14,9 @@ import java.util.UUID;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+
+import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.utc;
 
 /** Pairing rows as the API sees them; the poll engine's columns are written by the engine only. */
 @Repository
@@ -143,15 +144,6 @@ class PairingStore {
 				rs.getInt("interval_s"), instant(rs, "expires_at"), instant(rs, "created_at"),
 				instant(rs, "updated_at"), instant(rs, "completed_at"), rs.getString("failure_reason"),
 				rs.getString("created_by"), rs.getLong("version"), rs.getObject("created_by_key_id", UUID.class));
-	}
-
-	private static Instant instant(ResultSet rs, String column) throws SQLException {
-		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-		return (value != null) ? value.toInstant() : null;
-	}
-
-	private static OffsetDateTime utc(Instant instant) {
-		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
 	}
 
 }

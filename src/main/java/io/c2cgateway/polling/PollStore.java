@@ -8,8 +8,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,6 +16,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+
+import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.utc;
 
 /**
  * The engine's SQL. Leases are judged by the database's {@code now()}, so replicas with skewed
@@ -143,7 +144,7 @@ class PollStore {
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
 				""", renewal.userCode(), renewal.verificationUri(), renewal.verificationUriComplete(),
 				renewal.deviceName(), renewal.sealedDeviceCode(), utc(renewal.codeExpiresAt()),
-				renewal.intervalSeconds(), utc(renewal.nextPollAt()), utcOrNull(renewal.polledAt()), utc(renewal.at()),
+				renewal.intervalSeconds(), utc(renewal.nextPollAt()), utc(renewal.polledAt()), utc(renewal.at()),
 				id, owner, epoch) == 1;
 	}
 
@@ -153,7 +154,7 @@ class PollStore {
 				    last_poll_at = coalesce(?, last_poll_at), version = version + ?,
 				    updated_at = case when ? then ? else updated_at end
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utcOrNull(dead.polledAt()),
+				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utc(dead.polledAt()),
 				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
 	}
 
@@ -163,7 +164,7 @@ class PollStore {
 				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
 				""", finish.status(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
-				utcOrNull(finish.polledAt()), id, owner, epoch) == 1;
+				utc(finish.polledAt()), id, owner, epoch) == 1;
 	}
 
 	/**
@@ -194,14 +195,6 @@ class PollStore {
 		return duration.toMillis() / 1000.0;
 	}
 
-	static OffsetDateTime utc(Instant instant) {
-		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-	}
-
-	private static OffsetDateTime utcOrNull(Instant instant) {
-		return (instant != null) ? utc(instant) : null;
-	}
-
 	private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
 		if (value == null) {
 			ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
@@ -209,11 +202,6 @@ class PollStore {
 		else {
 			ps.setObject(index, utc(value));
 		}
-	}
-
-	private static Instant instant(ResultSet rs, String column) throws SQLException {
-		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-		return (value != null) ? value.toInstant() : null;
 	}
 
 	record ClaimedRow(UUID id, long epoch, String deviceId, String model, String clientVersion, boolean urlPairing,

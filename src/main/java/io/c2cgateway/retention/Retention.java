@@ -3,8 +3,6 @@ package io.c2cgateway.retention;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,6 +21,8 @@ import io.c2cgateway.audit.AuditTrail;
 import io.c2cgateway.idempotency.IdempotencyKeys;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.InvalidConfigurationException;
+
+import static io.c2cgateway.system.SqlTime.utc;
 
 /**
  * Deletes finished pairings, audit events and expired idempotency keys past their age. Each replica
@@ -125,7 +125,7 @@ public class Retention implements SmartLifecycle {
 				    order by p.completed_at
 				    limit :limit)
 				""")
-			.param("cutoff", OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC))
+			.param("cutoff", utc(cutoff))
 			.param("limit", this.properties.batchSize())
 			.update();
 	}

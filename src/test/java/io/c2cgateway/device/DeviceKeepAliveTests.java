@@ -36,7 +36,7 @@ class DeviceKeepAliveTests extends CustodyTest {
 	/** Makes the stored refresh token look issued {@code age} ago. */
 	private void ageRefreshToken(String deviceId, Duration age) {
 		this.jdbc.sql("update device set refresh_token_issued_at = ? where device_id = ?")
-			.params(DeviceStore.utc(this.clock.instant().minus(age)), deviceId)
+			.params(io.c2cgateway.system.SqlTime.utc(this.clock.instant().minus(age)), deviceId)
 			.update();
 	}
 

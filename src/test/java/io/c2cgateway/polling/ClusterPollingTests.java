@@ -187,7 +187,7 @@ class ClusterPollingTests extends IntegrationTest {
 		// The replica sent its next poll and died before writing the result down.
 		this.clock.advance(Duration.ofSeconds(5));
 		this.jdbc.sql("update pairing set next_poll_at = ? where id = ?")
-			.params(PollStore.utc(this.clock.instant().minusSeconds(1)), UUID.fromString(id))
+			.params(io.c2cgateway.system.SqlTime.utc(this.clock.instant().minusSeconds(1)), UUID.fromString(id))
 			.update();
 		survivor.runOnce();
 		assertThat(ownerOf(id)).as("the dead replica's lease has not run out yet").isEqualTo(dead.owner());
