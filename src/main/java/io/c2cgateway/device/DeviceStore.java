@@ -93,6 +93,7 @@ class DeviceStore {
 	 * lease is free or ran out. Concurrent callers queue on the row lock and see the winner's lease.
 	 */
 	Optional<Claim> acquireLease(String deviceId, long version, String owner, Duration ttl) {
+		long asked = System.nanoTime();
 		return this.jdbc.sql("""
 				with candidate as (
 				    select device_id, refresh_lease_owner as previous_owner from device
@@ -108,7 +109,7 @@ class DeviceStore {
 			.param("version", version)
 			.param("owner", owner)
 			.param("ttl", seconds(ttl))
-			.query(DeviceStore::claim)
+			.query((rs, row) -> claim(rs, asked))
 			.optional();
 	}
 
@@ -117,6 +118,7 @@ class DeviceStore {
 	 * {@code issuedBefore} and whose last failed refresh is older than {@code failedBefore}.
 	 */
 	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant failedBefore, int limit) {
+		long asked = System.nanoTime();
 		return this.jdbc.sql("""
 				with due as (
 				    select device_id, refresh_lease_owner as previous_owner from device
@@ -137,7 +139,7 @@ class DeviceStore {
 			.param("limit", limit)
 			.param("owner", owner)
 			.param("ttl", seconds(ttl))
-			.query(DeviceStore::claim)
+			.query((rs, row) -> claim(rs, asked))
 			.list();
 	}
 
@@ -243,8 +245,8 @@ class DeviceStore {
 				instant(rs, "refresh_unknown_since"), rs.getString("upstream_revocation"));
 	}
 
-	private static Claim claim(ResultSet rs, int row) throws SQLException {
-		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"));
+	private static Claim claim(ResultSet rs, long askedAtNanos) throws SQLException {
+		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"), askedAtNanos);
 	}
 
 	static double seconds(Duration duration) {
@@ -253,9 +255,11 @@ class DeviceStore {
 
 	/**
 	 * A refresh lease taken. {@code previousOwner} is set when the previous lease ran out without
-	 * being released: its holder may have spent the stored refresh token.
+	 * being released: its holder may have spent the stored refresh token. {@code askedAtNanos} is
+	 * the local monotonic time just before the statement that took it: the database started the
+	 * lease no earlier, so {@code askedAtNanos} plus the lease time never outlasts its lease.
 	 */
-	record Claim(String deviceId, long version, String previousOwner) {
+	record Claim(String deviceId, long version, String previousOwner, long askedAtNanos) {
 	}
 
 }

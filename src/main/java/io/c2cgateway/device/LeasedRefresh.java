@@ -42,7 +42,17 @@ class LeasedRefresh {
 	/** Frame.io's answers to a refresh token it will never take again (besides any 401). */
 	private static final Set<String> DEAD_TOKEN_ERRORS = Set.of("invalid_request", "invalid_grant");
 
-	private static final int WRITE_ATTEMPTS = 3;
+	/**
+	 * How long before the lease's end (as this replica measures it) the holder stops trying to store
+	 * a new pair. Once the lease has run out, another refresher may spend the stored refresh token,
+	 * and then the device would have to be paired again; the margin leaves a last attempt time to
+	 * end before that.
+	 */
+	private static final Duration WRITE_MARGIN = Duration.ofSeconds(2);
+
+	private static final Duration FIRST_WRITE_PAUSE = Duration.ofMillis(50);
+
+	private static final Duration LONGEST_WRITE_PAUSE = Duration.ofSeconds(1);
 
 	private final DeviceStore store;
 
@@ -83,8 +93,10 @@ class LeasedRefresh {
 	 * One refresh while holding the lease. Returns the new access token, or null when the tokens
 	 * changed hands meanwhile (re-paired or revoked), so the caller should look at the row again.
 	 */
-	AccessToken refresh(DeviceRow row, String owner, String previousOwner, String actor, String trigger) {
+	AccessToken refresh(DeviceRow row, String owner, DeviceStore.Claim claim, String actor, String trigger) {
 		String deviceId = row.deviceId();
+		String previousOwner = claim.previousOwner();
+		long leasedAt = claim.askedAtNanos();
 		String previousMDC = MDC.get("deviceId");
 		MDC.put("deviceId", deviceId);
 		try {
@@ -118,13 +130,15 @@ class LeasedRefresh {
 				this.store.markOutcomeUnknown(deviceId, row.version(), at);
 				unknown = "a refresh sent at " + at + " was never answered (" + reason + ")";
 				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
+				long renewing = System.nanoTime();
 				if (!this.store.renewLease(deviceId, owner, this.leaseTtl)) {
 					count(trigger, "lease_lost");
 					throw RefreshFailure.toException(RefreshFailure.of("upstream_unavailable", reason));
 				}
+				leasedAt = renewing;
 				answer = call(client, refreshToken);
 			}
-			return settle(row, owner, answer, unknown, actor, trigger);
+			return settle(row, owner, leasedAt, answer, unknown, actor, trigger);
 		}
 		finally {
 			if (previousMDC != null) {
@@ -136,11 +150,11 @@ class LeasedRefresh {
 		}
 	}
 
-	private AccessToken settle(DeviceRow row, String owner, Upstream<TokenGrant> answer, String unknown, String actor,
-			String trigger) {
+	private AccessToken settle(DeviceRow row, String owner, long leasedAt, Upstream<TokenGrant> answer, String unknown,
+			String actor, String trigger) {
 		String deviceId = row.deviceId();
 		if (answer instanceof Upstream.Ok<TokenGrant> ok) {
-			return store(row, owner, ok.value(), unknown, actor, trigger);
+			return store(row, owner, leasedAt, ok.value(), unknown, actor, trigger);
 		}
 		if (answer instanceof Upstream.Rejected<TokenGrant> rejected
 				&& (rejected.status() == 401 || DEAD_TOKEN_ERRORS.contains(rejected.error()))) {
@@ -185,15 +199,26 @@ class LeasedRefresh {
 		throw RefreshFailure.toException(failure);
 	}
 
-	private AccessToken store(DeviceRow row, String owner, TokenGrant grant, String unknown, String actor,
-			String trigger) {
+	/**
+	 * Writes the new pair. Frame.io has already spent the stored refresh token, so a write the
+	 * database refuses is tried again, with growing pauses, for as long as the lease keeps other
+	 * refreshers off the row (less {@link #WRITE_MARGIN}). An attempt is not cut short: one that
+	 * waits on the row's lock keeps every other refresher waiting too, since taking the lease needs
+	 * that lock, and may still store the pair. A pair that still could not be written is lost: the
+	 * lease is left to run out, so the next refresher knows the outcome is unknown and retries the
+	 * stored token once.
+	 */
+	private AccessToken store(DeviceRow row, String owner, long leasedAt, TokenGrant grant, String unknown,
+			String actor, String trigger) {
 		String deviceId = row.deviceId();
 		Instant at = this.clock.instant();
 		Instant accessExpiresAt = at.plusSeconds(grant.expiresInSeconds());
 		String sealedAccess = this.box.seal(grant.accessToken(), TokenRefresher.TABLE, "access_token", deviceId);
 		String sealedRefresh = this.box.seal(grant.refreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
 		String detail = "trigger=" + trigger + ((unknown != null) ? " afterUnknownOutcome=true" : "");
-		boolean stored = false;
+		long deadline = leasedAt + this.leaseTtl.minus(WRITE_MARGIN).toNanos();
+		Duration pause = FIRST_WRITE_PAUSE;
+		boolean stored;
 		for (int attempt = 1;; attempt++) {
 			try {
 				stored = Boolean.TRUE.equals(this.tx.execute((status) -> {
@@ -204,18 +229,28 @@ class LeasedRefresh {
 					this.audit.record(at, actor, "device.tokens_refreshed", "device", deviceId, detail);
 					return true;
 				}));
+				if (attempt > 1) {
+					log.info("Stored the refreshed tokens of device {} at attempt {}", deviceId, attempt);
+				}
 				break;
 			}
 			catch (DataAccessException | TransactionException ex) {
-				if (attempt >= WRITE_ATTEMPTS) {
-					// The new pair is lost and the stored refresh token is spent. The lease is left to run out, so
-					// the next refresher knows the outcome is unknown and retries the stored token once.
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
 					count(trigger, "write_failed");
-					log.error("Could not store the refreshed tokens of device {}: {}", deviceId,
-							ex.getClass().getSimpleName());
+					log.error("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease "
+							+ "ends: {}", deviceId, attempt, ex.getClass().getSimpleName());
 					throw RefreshFailure.toException(RefreshFailure.INTERNAL);
 				}
-				TokenRefresher.pause(Duration.ofMillis(100L * attempt));
+				if (attempt == 1) {
+					log.warn("Storing the refreshed tokens of device {} failed ({}); retrying for up to {} ms", deviceId,
+							ex.getClass().getSimpleName(), left / 1_000_000);
+				}
+				TokenRefresher.pause(Duration.ofNanos(Math.min(pause.toNanos(), left)));
+				pause = pause.multipliedBy(2);
+				if (pause.compareTo(LONGEST_WRITE_PAUSE) > 0) {
+					pause = LONGEST_WRITE_PAUSE;
+				}
 			}
 		}
 		if (!stored) {

@@ -122,7 +122,7 @@ class TokenRefresher {
 				String owner = newOwner("refresh");
 				Optional<DeviceStore.Claim> claim = this.store.acquireLease(deviceId, row.version(), owner, this.leaseTtl);
 				if (claim.isPresent()) {
-					AccessToken token = this.leased.refresh(row, owner, claim.get().previousOwner(), actor, "access-token");
+					AccessToken token = this.leased.refresh(row, owner, claim.get(), actor, "access-token");
 					if (token != null) {
 						return token;
 					}
@@ -153,7 +153,7 @@ class TokenRefresher {
 				this.store.release(claim.deviceId(), owner);
 				return "skipped";
 			}
-			this.leased.refresh(row, owner, claim.previousOwner(), actor, "keep-alive");
+			this.leased.refresh(row, owner, claim, actor, "keep-alive");
 			return "ok";
 		}
 		catch (ApiException ex) {

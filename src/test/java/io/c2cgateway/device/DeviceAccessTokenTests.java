@@ -191,6 +191,10 @@ class DeviceAccessTokenTests extends CustodyTest {
 			Api.Response crashed = accessToken(key, paired.deviceId());
 			assertThat(crashed.status()).isEqualTo(500);
 			assertThat(crashed.code()).isEqualTo("internal_error");
+			assertThat(this.jdbc.sql("select refresh_lease_until > now() from device where device_id = ?")
+				.param(paired.deviceId())
+				.query(Boolean.class)
+				.single()).as("the writes were given up while the lease still kept other refreshers off").isTrue();
 		}
 		finally {
 			this.jdbc.sql("drop trigger " + trigger + " on device").update();
