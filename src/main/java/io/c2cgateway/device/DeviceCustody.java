@@ -1,8 +1,12 @@
 package io.c2cgateway.device;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -20,6 +24,8 @@ import static io.c2cgateway.system.SqlTime.utc;
 @Service
 public class DeviceCustody {
 
+	private static final Logger log = LoggerFactory.getLogger(DeviceCustody.class);
+
 	/** Frame.io refresh tokens live 14 days from issue. */
 	static final Duration REFRESH_TOKEN_LIFE = Duration.ofDays(14);
 
@@ -31,11 +37,14 @@ public class DeviceCustody {
 
 	private final AuditLog audit;
 
-	DeviceCustody(JdbcClient jdbc, SecretBox box, ApiKeyService keys, AuditLog audit) {
+	private final RevocationStore revocationJobs;
+
+	DeviceCustody(JdbcClient jdbc, SecretBox box, ApiKeyService keys, AuditLog audit, RevocationStore revocationJobs) {
 		this.jdbc = jdbc;
 		this.box = box;
 		this.keys = keys;
 		this.audit = audit;
+		this.revocationJobs = revocationJobs;
 	}
 
 	/**
@@ -79,6 +88,31 @@ public class DeviceCustody {
 			.update();
 		this.keys.revokeDeviceKeys(deviceId);
 		this.audit.record(receivedAt, actor, "device.paired", "device", deviceId, "pairingId=" + pairingId);
+	}
+
+	/**
+	 * Tokens Frame.io issued for a pairing that can no longer take them (it was cancelled or ended
+	 * otherwise while the poll was answered). The device stays bound at Frame.io while they live and
+	 * nobody else holds them, so they are queued for the revocation retry, with an audit event on
+	 * the pairing. The job's id follows from the pairing's (Frame.io answers a pairing's code with
+	 * tokens once): writing the same outcome again, after a failed attempt whose commit did land,
+	 * queues nothing twice.
+	 *
+	 * @param reason why the tokens are not accepted, for the audit trail
+	 */
+	@Transactional
+	public void discardAuthorization(String deviceId, String model, String clientVersion, UUID pairingId,
+			TokenGrant tokens, Instant receivedAt, String actor, String reason) {
+		UUID job = UUID.nameUUIDFromBytes(("discarded-authorization:" + pairingId).getBytes(StandardCharsets.UTF_8));
+		boolean queued = this.revocationJobs.insertRevocation(job, deviceId, model, clientVersion,
+				this.box.seal(tokens.refreshToken(), Revocations.TABLE, "refresh_token", job),
+				this.box.seal(tokens.accessToken(), Revocations.TABLE, "access_token", job), receivedAt);
+		if (queued) {
+			this.audit.record(receivedAt, actor, "pairing.tokens_discarded", "pairing", pairingId.toString(),
+					"deviceId=" + deviceId + " revocationId=" + job + " reason=" + reason);
+			log.info("Pairing {} got tokens it can no longer take ({}); they are queued for revocation", pairingId,
+					reason);
+		}
 	}
 
 }

@@ -28,12 +28,14 @@ class RevocationStore {
 		this.jdbc = jdbc;
 	}
 
-	void insertRevocation(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
+	/** Queues tokens for revocation; false when a job of that id exists already (it was queued before). */
+	boolean insertRevocation(UUID id, String deviceId, String model, String clientVersion, String sealedRefresh,
 			String sealedAccess, Instant at) {
-		this.jdbc.sql("""
+		return this.jdbc.sql("""
 				insert into device_revocation (id, device_id, model, client_version, refresh_token_enc, access_token_enc,
 				    created_at, attempts, next_attempt_at)
 				values (:id, :deviceId, :model, :clientVersion, :refresh, :access, :at, 0, :at)
+				on conflict (id) do nothing
 				""")
 			.param("id", id)
 			.param("deviceId", deviceId)
@@ -42,7 +44,7 @@ class RevocationStore {
 			.param("refresh", sealedRefresh)
 			.param("access", sealedAccess)
 			.param("at", utc(at))
-			.update();
+			.update() == 1;
 	}
 
 	/** Leases one revocation job, if it is not done and nobody live holds it. */
