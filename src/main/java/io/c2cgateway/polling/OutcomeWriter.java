@@ -242,6 +242,11 @@ final class OutcomeWriter {
 					this.metrics.finished("AUTHORIZED");
 					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
 				}
+				else {
+					// Cancelled (or ended otherwise) while Frame.io was issuing: nobody would hold these tokens.
+					this.custody.discardAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion, pairing.id,
+							authorize.tokens(), authorize.at(), this.holder.actor(), "pairing_no_longer_pending");
+				}
 				this.holder.forget(pairing);
 			}
 		}
