@@ -218,9 +218,16 @@ public class FrameioClient {
 		return new Upstream.Unavailable<>("io_error", null);
 	}
 
+	/** The longest user code the pairing row holds. */
+	static final int USER_CODE_LENGTH = 64;
+
 	private DeviceCode toDeviceCode(JsonNode body) {
 		String deviceCode = requiredText(body, "device_code");
 		String userCode = requiredText(body, "user_code");
+		if (userCode.length() > USER_CODE_LENGTH) {
+			// Stored in a column of this size; an answer that cannot be stored is an unusable answer.
+			throw new IllegalArgumentException("user_code longer than " + USER_CODE_LENGTH);
+		}
 		String verificationUri = requiredText(body, "verification_uri");
 		JsonNode complete = body.path("verification_uri_complete");
 		JsonNode name = body.path("name");

@@ -26,6 +26,12 @@ sealed interface Decision {
 
 	/** A terminal state other than AUTHORIZED. */
 	record Finish(String status, String failureReason, Instant at, Instant polledAt) implements Decision {
+
+		/** Upstream error codes are free text of any length; the column holds 128 characters. */
+		public Finish {
+			failureReason = OutcomeWriter.failureReason(failureReason);
+		}
+
 	}
 
 	/** Frame.io handed out tokens. */

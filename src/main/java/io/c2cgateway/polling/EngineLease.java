@@ -26,8 +26,6 @@ final class EngineLease {
 
 	private String owner;
 
-	private int generation;
-
 	private boolean registered;
 
 	private long validUntilNanos;
@@ -36,7 +34,7 @@ final class EngineLease {
 
 	EngineLease(String baseId, PollStore store, Duration ttl) {
 		this.baseId = baseId;
-		this.owner = baseId;
+		this.owner = newGeneration(baseId);
 		this.store = store;
 		this.ttl = ttl;
 	}
@@ -69,8 +67,7 @@ final class EngineLease {
 			extended(started);
 			return true;
 		}
-		this.generation++;
-		this.owner = this.baseId + "." + this.generation;
+		this.owner = newGeneration(this.baseId);
 		this.registered = false;
 		heartbeat();
 		return false;
@@ -89,6 +86,20 @@ final class EngineLease {
 		this.registered = false;
 		return this.store.release(this.owner);
 	}
+
+	/**
+	 * A lease name no earlier process can have held: a container restarted under the same
+	 * {@code GATEWAY_INSTANCE_ID} must not inherit its predecessor's lease row, whose pairings the
+	 * claim would otherwise skip as its own forever. The old name's pairings become free when its
+	 * lease runs out, as a dead replica's do.
+	 */
+	private static String newGeneration(String baseId) {
+		byte[] random = new byte[4];
+		GENERATIONS.nextBytes(random);
+		return baseId + "~" + java.util.HexFormat.of().formatHex(random);
+	}
+
+	private static final java.security.SecureRandom GENERATIONS = new java.security.SecureRandom();
 
 	private void extended(long heartbeatSentNanos) {
 		this.validUntilNanos = heartbeatSentNanos + this.ttl.toNanos();

@@ -16,6 +16,8 @@ final class EngineMetrics {
 
 	final Counter renewals;
 
+	final Counter undecryptable;
+
 	// Looked up once: one of them is counted on every poll.
 	private final Counter polls;
 
@@ -36,6 +38,9 @@ final class EngineMetrics {
 			.register(meters);
 		this.renewals = Counter.builder("gateway.pairings.codes.renewed")
 			.description("Device codes replaced before the pairing's deadline")
+			.register(meters);
+		this.undecryptable = Counter.builder("gateway.poll.undecryptable")
+			.description("Claimed pairings whose device code no configured key opens; they end FAILED")
 			.register(meters);
 		meters.gauge("gateway.poll.tracked", tracked, Map::size);
 		this.polls = meters.counter("gateway.poll.steps", "kind", "poll");

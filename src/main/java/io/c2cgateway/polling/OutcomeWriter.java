@@ -14,6 +14,7 @@ import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.frameio.DeviceCode;
+import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.system.LogContext;
 
@@ -47,6 +48,18 @@ final class OutcomeWriter {
 
 	private final List<Step> deferred = new ArrayList<>();
 
+	/** Answers handed over by the engine and not yet written: kept here first, so nothing that throws loses them. */
+	private final List<Step> held = new ArrayList<>();
+
+	/** Failed attempts of outcomes the database refused for what they hold, not for being unreachable. */
+	private final java.util.Map<Step, Integer> refusals = new java.util.IdentityHashMap<>();
+
+	/** Attempts before an outcome the database keeps refusing ends in a visible state instead. */
+	static final int REFUSALS_BEFORE_GIVING_UP = 3;
+
+	/** The column limit of {@code pairing.failure_reason}. */
+	static final int FAILURE_REASON_LENGTH = 128;
+
 	private long retryDeferredAtNanos;
 
 	OutcomeWriter(PollStore store, SecretBox box, DeviceCustody custody, AuditLog audit, TransactionTemplate tx,
@@ -64,13 +77,27 @@ final class OutcomeWriter {
 
 	/** Outcomes waiting to be written again. */
 	int deferredCount() {
-		return this.deferred.size();
+		return this.deferred.size() + this.held.size();
+	}
+
+	/** Takes answers to write; they stay here until written or deferred. */
+	void hold(List<Step> steps) {
+		this.held.addAll(steps);
+	}
+
+	/** Writes the held answers and, when their retry is due (or {@code now}), the deferred ones. */
+	void writeHeld(boolean now) {
+		List<Step> steps = withDeferred(new ArrayList<>(this.held), now);
+		this.held.clear();
+		write(steps);
 	}
 
 	/** Gives up the outcomes not written yet (the engine is stopping); returns how many. */
 	int dropDeferred() {
-		int dropped = this.deferred.size();
+		int dropped = deferredCount();
 		this.deferred.clear();
+		this.held.clear();
+		this.refusals.clear();
 		return dropped;
 	}
 
@@ -99,11 +126,17 @@ final class OutcomeWriter {
 					continue;
 				}
 				apply(pairing, decision);
+				this.refusals.remove(step);
 				this.metrics.count(step);
 				this.holder.done(pairing);
 			}
 			catch (RuntimeException ex) {
-				defer(List.of(step), ex);
+				if (refusedForGood(step, ex)) {
+					giveUp(step, ex);
+				}
+				else {
+					defer(List.of(step), ex);
+				}
 			}
 		}
 		int from = 0;
@@ -150,11 +183,62 @@ final class OutcomeWriter {
 		this.retryDeferredAtNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
 	}
 
-	List<Step> withDeferred(List<Step> ready) {
-		return withDeferred(ready, false);
+	/**
+	 * Whether the database refused this outcome for its content (a value too long, a constraint)
+	 * often enough: retrying such a write forever would hold the pairing's concurrency permit for good.
+	 */
+	private boolean refusedForGood(Step step, RuntimeException ex) {
+		if (!(ex instanceof org.springframework.dao.DataIntegrityViolationException)) {
+			return false;
+		}
+		return this.refusals.merge(step, 1, Integer::sum) >= REFUSALS_BEFORE_GIVING_UP;
 	}
 
-	List<Step> withDeferred(List<Step> ready, boolean now) {
+	/** Ends a pairing whose outcome cannot be written: FAILED, or at least no longer held. */
+	private void giveUp(Step step, RuntimeException cause) {
+		this.refusals.remove(step);
+		Tracked pairing = step.pairing();
+		try (LogContext context = LogContext.of(pairing.id, pairing.deviceId)) {
+			log.error("Pairing {}: the database keeps refusing its outcome ({}); it ends FAILED (unwritable_outcome)",
+					pairing.id, cause.getClass().getSimpleName());
+			Instant at = step.at();
+			if (step instanceof Step.Poll poll && poll.answer() instanceof Upstream.Ok<TokenGrant> ok) {
+				// Frame.io bound the device, but the gateway cannot hold the tokens: they must die upstream too.
+				this.custody.discardAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion, pairing.id,
+						ok.value(), at, this.holder.actor(), "unwritable_outcome");
+			}
+			finishNow(pairing.id, pairing.epoch, new Decision.Finish("FAILED", "unwritable_outcome", at, null));
+		}
+		catch (RuntimeException ex) {
+			log.warn("Pairing {}: could not mark its unwritable outcome: {}", pairing.id, ex.getClass().getSimpleName());
+		}
+		this.metrics.count(step);
+		this.holder.forget(pairing);
+		this.holder.done(pairing);
+	}
+
+	/** A fenced terminal write with its audit event, outside the poll flow; false when the fence refused it. */
+	boolean finishNow(java.util.UUID id, long epoch, Decision.Finish finish) {
+		boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
+			if (!this.store.finish(this.holder.owner(), id, epoch, finish)) {
+				return false;
+			}
+			this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
+					id.toString(), "failureReason=" + finish.failureReason());
+			return true;
+		}));
+		if (finished) {
+			this.metrics.finished(finish.status());
+		}
+		return finished;
+	}
+
+	static String failureReason(String reason) {
+		return (reason == null || reason.length() <= FAILURE_REASON_LENGTH) ? reason
+				: reason.substring(0, FAILURE_REASON_LENGTH);
+	}
+
+	private List<Step> withDeferred(List<Step> ready, boolean now) {
 		if (this.deferred.isEmpty() || (!now && System.nanoTime() < this.retryDeferredAtNanos)) {
 			return ready;
 		}

@@ -204,15 +204,7 @@ public class PollEngine implements SmartLifecycle {
 	private void loop() {
 		while (this.running) {
 			try {
-				List<Step> ready = new ArrayList<>();
-				Step first = this.results.poll(this.properties.tick().toMillis(), TimeUnit.MILLISECONDS);
-				if (first != null) {
-					ready.add(first);
-					this.results.drainTo(ready);
-				}
-				synchronized (this.lock) {
-					cycle(ready);
-				}
+				cycleOnce(this.properties.tick().toMillis(), false);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -226,12 +218,42 @@ public class PollEngine implements SmartLifecycle {
 		}
 	}
 
-	private void cycle(List<Step> ready) {
+	/**
+	 * One turn of the engine's loop: wait up to {@code waitMillis} for answers, then heartbeat when
+	 * due (or when {@code forceHeartbeat}), write, claim and dispatch. Answers are handed to the
+	 * writer before anything that can throw, so a failing heartbeat cannot lose them.
+	 */
+	void cycleOnce(long waitMillis, boolean forceHeartbeat) throws InterruptedException {
+		List<Step> ready = new ArrayList<>();
+		Step first = (waitMillis > 0) ? this.results.poll(waitMillis, TimeUnit.MILLISECONDS) : this.results.poll();
+		if (first != null) {
+			ready.add(first);
+			this.results.drainTo(ready);
+		}
+		synchronized (this.lock) {
+			this.writer.hold(ready);
+			cycle(forceHeartbeat);
+		}
+	}
+
+	/** Sends every due poll now, without waiting for answers; for tests that need a poll in flight. */
+	int dispatchNow() {
+		synchronized (this.lock) {
+			return this.lease.valid() ? dispatchDue() : 0;
+		}
+	}
+
+	/** Answers that arrived and wait for the engine's thread. */
+	int answersWaiting() {
+		return this.results.size();
+	}
+
+	private void cycle(boolean forceHeartbeat) {
 		long nanos = System.nanoTime();
-		if (this.lease.heartbeatDue(nanos)) {
+		if (forceHeartbeat || this.lease.heartbeatDue(nanos)) {
 			heartbeat();
 		}
-		this.writer.write(this.writer.withDeferred(ready));
+		this.writer.writeHeld(false);
 		if (this.draining || !this.lease.valid()) {
 			return;
 		}
@@ -250,10 +272,11 @@ public class PollEngine implements SmartLifecycle {
 	public int runOnce() {
 		int total = 0;
 		synchronized (this.lock) {
-			heartbeat();
 			List<Step> ready = new ArrayList<>();
 			this.results.drainTo(ready);
-			this.writer.write(this.writer.withDeferred(ready, true));
+			this.writer.hold(ready);
+			heartbeat();
+			this.writer.writeHeld(true);
 			claim();
 		}
 		while (true) {
@@ -280,7 +303,8 @@ public class PollEngine implements SmartLifecycle {
 					this.results.drainTo(ready);
 				}
 				synchronized (this.lock) {
-					this.writer.write(this.writer.withDeferred(ready));
+					this.writer.hold(ready);
+					this.writer.writeHeld(false);
 				}
 			}
 			catch (InterruptedException ex) {
@@ -339,13 +363,37 @@ public class PollEngine implements SmartLifecycle {
 				log.info("Took over pairing {} from {}", row.id(), row.previousOwner());
 			}
 		}
-		Secret code = (row.sealedDeviceCode() != null)
-				? this.box.open(row.sealedDeviceCode(), TABLE, "device_code", row.id()) : null;
+		Secret code;
+		try {
+			code = (row.sealedDeviceCode() != null) ? this.box.open(row.sealedDeviceCode(), TABLE, "device_code", row.id())
+					: null;
+		}
+		catch (SecretBox.CryptoException ex) {
+			undecryptable(row, ex);
+			return;
+		}
 		Tracked pairing = new Tracked(row.id(), row.epoch(), row.deviceId(), row.model(), row.clientVersion(),
 				row.urlPairing(), row.expiresAt(), code, row.codeExpiresAt(), row.intervalSeconds(),
 				row.backoffSeconds(), row.nextPollAt());
 		this.tracked.put(pairing.id, pairing);
 		enqueue(pairing);
+	}
+
+	/**
+	 * A claimed row whose device code no key of the ring opens (a key removed too early): it can
+	 * never be polled, so it ends FAILED instead of aborting the rest of the claimed batch.
+	 */
+	private void undecryptable(PollStore.ClaimedRow row, SecretBox.CryptoException cause) {
+		this.metrics.undecryptable.increment();
+		try (LogContext context = LogContext.of(row.id(), row.deviceId())) {
+			log.error("Pairing {} cannot be polled: {}; it ends FAILED (undecryptable)", row.id(), cause.getMessage());
+			Instant at = this.clock.instant();
+			this.writer.finishNow(row.id(), row.epoch(), new Decision.Finish("FAILED", "undecryptable", at, null));
+		}
+		catch (RuntimeException ex) {
+			// Still leased to us and untracked: it is free again once our lease ends, and fails then.
+			log.warn("Could not mark pairing {} undecryptable: {}", row.id(), ex.getClass().getSimpleName());
+		}
 	}
 
 	private void enqueue(Tracked pairing) {
@@ -376,7 +424,15 @@ public class PollEngine implements SmartLifecycle {
 			return 0;
 		}
 		// One read per round, so a pairing cancelled or taken over elsewhere is never polled again.
-		Map<UUID, Long> held = this.store.stillHeld(this.lease.owner(), PollStore.ids(due));
+		Map<UUID, Long> held;
+		try {
+			held = this.store.stillHeld(this.lease.owner(), PollStore.ids(due));
+		}
+		catch (RuntimeException ex) {
+			// They left the schedule above; without this they would never be polled again.
+			due.forEach(this::enqueue);
+			throw ex;
+		}
 		int dispatched = 0;
 		for (Tracked pairing : due) {
 			Long epoch = held.get(pairing.id);

@@ -81,11 +81,15 @@ class ClusterPollingTests extends IntegrationTest {
 	}
 
 	private PollEngine engine(String name) {
+		return engine(name + "-" + UUID.randomUUID().toString().substring(0, 6), Duration.ofSeconds(15));
+	}
+
+	private PollEngine engine(String instanceId, Duration leaseTtl) {
 		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
 		// upstream calls only 3 s before they count as timed out).
-		PollingProperties properties = new PollingProperties(false, Duration.ofSeconds(15), Duration.ofMillis(50),
+		PollingProperties properties = new PollingProperties(false, leaseTtl, Duration.ofMillis(50),
 				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500);
-		PollEngine engine = new PollEngine(name + "-" + UUID.randomUUID().toString().substring(0, 6),
+		PollEngine engine = new PollEngine(instanceId,
 				new PollStore(this.jdbcTemplate), this.frameio, this.models, this.box, this.custody, this.audit,
 				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);
 		this.engines.add(engine);
@@ -255,6 +259,86 @@ class ClusterPollingTests extends IntegrationTest {
 		staying.runOnce();
 		assertThat(ownerOf(id)).isEqualTo(staying.owner());
 		assertThat(nextPollAt(id)).isEqualTo(scheduled);
+	}
+
+	@Test
+	void replicaRestartedUnderTheSameNamePollsWhatItsPredecessorHeldOnceTheOldLeaseRunsOut() throws Exception {
+		String id = startPairings(1).get(0);
+		String deviceId = this.devices.get(0);
+		String podName = "pod-" + UUID.randomUUID().toString().substring(0, 6);
+		PollEngine killed = engine(podName, Duration.ofSeconds(2));
+		advanceAndRun(killed, Duration.ofSeconds(5));
+		assertThat(pollsOf(deviceId)).hasSize(1);
+
+		// SIGKILL: no hand-back. Kubernetes restarts the container under the same pod name.
+		PollEngine restarted = engine(podName, Duration.ofSeconds(2));
+		long started = System.nanoTime();
+		long deadline = started + Duration.ofSeconds(15).toNanos();
+		restarted.runOnce();
+		while (!restarted.owner().equals(ownerOf(id)) && System.nanoTime() < deadline) {
+			Thread.sleep(100);
+			restarted.runOnce();
+		}
+		assertThat(ownerOf(id)).as("taken over by the restarted process").isEqualTo(restarted.owner());
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2 + 2));
+		assertThat(killed.owner()).isNotEqualTo(restarted.owner());
+		Instant takenOver = this.clock.instant();
+		advanceAndRun(restarted, Duration.ofSeconds(4));
+		assertThat(pollsOf(deviceId)).as("the killed process may have polled unseen: a full interval").hasSize(1);
+		advanceAndRun(restarted, Duration.ofSeconds(1));
+		assertThat(pollsOf(deviceId)).hasSize(2);
+		assertThat(pollsOf(deviceId).get(1).at()).isEqualTo(takenOver.plusSeconds(5));
+	}
+
+	@Test
+	void answersReceivedWhenTheHeartbeatFailsAreWrittenOnceTheDatabaseTakesWritesAgain() throws Exception {
+		String id = startPairings(1).get(0);
+		String deviceId = this.devices.get(0);
+		PollEngine engine = engine("heartbeat");
+		engine.runOnce();
+		this.simulator.approve(pairing(id).path("userCode").asString());
+		this.clock.advance(Duration.ofSeconds(5));
+		assertThat(engine.dispatchNow()).isEqualTo(1);
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (engine.answersWaiting() == 0 && System.nanoTime() < deadline) {
+			Thread.sleep(10);
+		}
+		assertThat(engine.answersWaiting()).as("Frame.io answered with tokens").isEqualTo(1);
+
+		this.jdbc.sql("""
+				create or replace function refuse_heartbeat() returns trigger language plpgsql as $$
+				begin raise exception 'simulated outage'; end $$""").update();
+		this.jdbc.sql("create trigger refuse_heartbeat before update on gateway_instance for each row "
+				+ "execute function refuse_heartbeat()").update();
+		try {
+			org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.cycleOnce(0, true))
+				.isInstanceOf(RuntimeException.class);
+		}
+		finally {
+			this.jdbc.sql("drop trigger if exists refuse_heartbeat on gateway_instance").update();
+		}
+		engine.cycleOnce(0, true);
+		assertThat(pairing(id).path("status").asString()).isEqualTo("AUTHORIZED");
+		assertThat(pollsOf(deviceId)).as("the tokens Frame.io issued once were kept, not asked for again").hasSize(1);
+	}
+
+	@Test
+	void claimedRowThatNoKeyOpensEndsFailedAndTheRestOfTheBatchIsPolled() throws Exception {
+		List<String> ids = startPairings(3);
+		String broken = ids.get(1);
+		this.jdbc.sql("update pairing set device_code_enc = 'v1.removed-key.AAAA' where id = ?")
+			.param(UUID.fromString(broken))
+			.update();
+		double before = this.meters.counter("gateway.poll.undecryptable").count();
+		PollEngine engine = engine("undecryptable");
+		engine.runOnce();
+		assertThat(pairing(broken).path("status").asString()).isEqualTo("FAILED");
+		assertThat(pairing(broken).path("failureReason").asString()).isEqualTo("undecryptable");
+		assertThat(this.meters.counter("gateway.poll.undecryptable").count()).isEqualTo(before + 1);
+		advanceAndRun(engine, Duration.ofSeconds(5));
+		assertThat(pollsOf(this.devices.get(0))).hasSize(1);
+		assertThat(pollsOf(this.devices.get(2))).hasSize(1);
+		assertThat(pollsOf(this.devices.get(1))).isEmpty();
 	}
 
 	private void advanceAndRun(PollEngine engine, Duration duration) {
