@@ -18,6 +18,8 @@ final class EngineMetrics {
 
 	final Counter undecryptable;
 
+	final Counter handedBack;
+
 	// Looked up once: one of them is counted on every poll.
 	private final Counter polls;
 
@@ -41,6 +43,9 @@ final class EngineMetrics {
 			.register(meters);
 		this.undecryptable = Counter.builder("gateway.poll.undecryptable")
 			.description("Claimed pairings whose device code no configured key opens; they end FAILED")
+			.register(meters);
+		this.handedBack = Counter.builder("gateway.poll.lease.handed_back")
+			.description("Pairings handed back to even out the replicas' shares")
 			.register(meters);
 		meters.gauge("gateway.poll.tracked", tracked, Map::size);
 		this.polls = meters.counter("gateway.poll.steps", "kind", "poll");

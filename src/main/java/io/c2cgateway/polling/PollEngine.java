@@ -342,18 +342,56 @@ public class PollEngine implements SmartLifecycle {
 			this.lastCleanupNanos = this.lastClaimNanos;
 			this.store.forgetDeadInstances(Duration.ofHours(1));
 		}
-		for (int round = 0; round < 20; round++) {
+		// Each replica holds about its share of the pending work, so one that joins gets work and one
+		// that leaves hands its share to the others (contract: within 30 s, between half and twice 1/n).
+		PollStore.Census census = this.store.census();
+		long share = census.share();
+		long ceiling = Math.min(this.properties.maxHeld(), (long) Math.ceil(share * (1 + this.properties.shareMargin())) + 1);
+		long handBackAbove = (long) Math.ceil(share * (1 + 2 * this.properties.shareMargin())) + 2;
+		int held = this.tracked.size();
+		if (held > Math.min(handBackAbove, this.properties.maxHeld())) {
+			handBackExcess(held - Math.min(share, this.properties.maxHeld()), census);
+			return;
+		}
+		long budget = ceiling - held;
+		for (int round = 0; round < 20 && budget > 0; round++) {
+			int limit = (int) Math.min(this.properties.claimBatchSize(), budget);
 			Instant now = this.clock.instant();
 			List<PollStore.ClaimedRow> rows = this.store.claim(this.lease.owner(), now,
-					now.plus(this.properties.claimLookahead()), this.properties.claimBatchSize());
+					now.plus(this.properties.claimLookahead()), limit);
 			for (PollStore.ClaimedRow row : rows) {
 				adopt(row);
 			}
-			if (rows.size() < this.properties.claimBatchSize()) {
+			budget -= rows.size();
+			if (rows.size() < limit) {
 				return;
 			}
 		}
-		this.claimRequested = true;
+		if (budget > 0) {
+			this.claimRequested = true;
+		}
+	}
+
+	/**
+	 * Gives pairings back so that others can claim them: those not in flight whose next poll is
+	 * furthest away, so the claimer has time to take them before they are due. Their rows hold the
+	 * schedule as written after their last poll, so nobody polls them sooner than their interval.
+	 */
+	private void handBackExcess(long excess, PollStore.Census census) {
+		List<Tracked> candidates = new ArrayList<>();
+		for (Tracked pairing : this.tracked.values()) {
+			if (!pairing.inFlight) {
+				candidates.add(pairing);
+			}
+		}
+		candidates.sort((a, b) -> b.nextPollAt.compareTo(a.nextPollAt));
+		List<Tracked> leaving = candidates.subList(0, (int) Math.min(excess, candidates.size()));
+		int released = this.store.handBack(this.lease.owner(), PollStore.ids(leaving));
+		leaving.forEach(this::forget);
+		this.metrics.handedBack.increment(released);
+		log.info("Poll engine {} handed back {} pairings: it held {}, its share is {} ({} pending over {} replicas)",
+				this.lease.owner(), released, this.tracked.size() + leaving.size(), census.share(), census.pending(),
+				census.live());
 	}
 
 	private void adopt(PollStore.ClaimedRow row) {

@@ -96,6 +96,30 @@ class PollStore {
 				utc(now), utc(now));
 	}
 
+	/** Live replicas (heartbeat rows whose lease runs) and pending pairings, by the database's clock. */
+	Census census() {
+		return this.jdbc.queryForObject("""
+				select (select count(*) from gateway_instance where lease_until > now()) as live,
+				       (select count(*) from pairing where status = 'PENDING') as pending
+				""", (rs, i) -> new Census(rs.getInt("live"), rs.getLong("pending")));
+	}
+
+	/** Hands the given pairings back, schedules as written; returns how many were still ours. */
+	int handBack(String owner, Collection<UUID> ids) {
+		if (ids.isEmpty()) {
+			return 0;
+		}
+		Integer count = this.jdbc.execute((Connection connection) -> {
+			try (PreparedStatement statement = connection.prepareStatement(
+					"update pairing set lease_owner = null where id = any(?) and lease_owner = ? and status = 'PENDING'")) {
+				statement.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
+				statement.setString(2, owner);
+				return statement.executeUpdate();
+			}
+		});
+		return (count != null) ? count : 0;
+	}
+
 	/** Of the given pairings, those still pending and leased to this owner, with their lease epoch. */
 	Map<UUID, Long> stillHeld(String owner, Collection<UUID> ids) {
 		Map<UUID, Long> held = new HashMap<>();
@@ -202,6 +226,15 @@ class PollStore {
 		else {
 			ps.setObject(index, utc(value));
 		}
+	}
+
+	record Census(int live, long pending) {
+
+		/** This replica's fair share: the pending pairings over the live replicas, at least one replica. */
+		long share() {
+			return (this.pending + Math.max(1, this.live) - 1) / Math.max(1, this.live);
+		}
+
 	}
 
 	record ClaimedRow(UUID id, long epoch, String deviceId, String model, String clientVersion, boolean urlPairing,

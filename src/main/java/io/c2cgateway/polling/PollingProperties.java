@@ -18,11 +18,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxConcurrentPolls upstream calls in flight per replica
  * @param backoffCap the longest wait after transient upstream failures
  * @param writeBatchSize results per batched write
+ * @param shareMargin how far above its fair share (pending pairings over live replicas) a replica
+ * may claim; it hands back what exceeds twice this margin
+ * @param maxHeld the most pending pairings one replica holds, whatever its share: what its
+ * concurrency can serve
  */
 @ConfigurationProperties("gateway.polling")
 public record PollingProperties(@DefaultValue("true") boolean enabled, @DefaultValue("15s") Duration leaseTtl,
 		@DefaultValue("50ms") Duration tick, @DefaultValue("1s") Duration claimEvery,
 		@DefaultValue("10s") Duration claimLookahead, @DefaultValue("500") int claimBatchSize,
 		@DefaultValue("256") int maxConcurrentPolls, @DefaultValue("60s") Duration backoffCap,
-		@DefaultValue("500") int writeBatchSize) {
+		@DefaultValue("500") int writeBatchSize, @DefaultValue("0.1") double shareMargin,
+		@DefaultValue("100000") int maxHeld) {
 }

@@ -88,7 +88,7 @@ class ClusterPollingTests extends IntegrationTest {
 		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
 		// upstream calls only 3 s before they count as timed out).
 		PollingProperties properties = new PollingProperties(false, leaseTtl, Duration.ofMillis(50),
-				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500);
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500, 0.1, 100000);
 		PollEngine engine = new PollEngine(instanceId,
 				new PollStore(this.jdbcTemplate), this.frameio, this.models, this.box, this.custody, this.audit,
 				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);
@@ -339,6 +339,54 @@ class ClusterPollingTests extends IntegrationTest {
 		assertThat(pollsOf(this.devices.get(0))).hasSize(1);
 		assertThat(pollsOf(this.devices.get(2))).hasSize(1);
 		assertThat(pollsOf(this.devices.get(1))).isEmpty();
+	}
+
+	@Test
+	void replicaThatJoinsGetsItsShareHandedOverWithSchedulesIntact() throws Exception {
+		// The shared engine is idle here; its lease row would count it as a live replica.
+		this.engine.handBack();
+		startPairings(60);
+		PollEngine first = engine("holder");
+		first.runOnce();
+		long before = heldBy(first);
+		assertThat(before).as("alone, it holds all the pending work").isGreaterThanOrEqualTo(60);
+
+		PollEngine second = engine("joiner");
+		second.runOnce();
+		double handedBackBefore = this.meters.counter("gateway.poll.lease.handed_back").count();
+		for (int second_ = 0; second_ < 12; second_++) {
+			this.clock.advance(Duration.ofSeconds(1));
+			runConcurrently(List.of(first, second));
+		}
+		long a = heldBy(first);
+		long b = heldBy(second);
+		System.out.printf("work spreading: held %d alone; after a second replica joined %d and %d (%.0f%% / %.0f%%)%n",
+				before, a, b, 100.0 * a / (a + b), 100.0 * b / (a + b));
+		assertThat(this.meters.counter("gateway.poll.lease.handed_back").count()).isGreaterThan(handedBackBefore);
+		assertThat((double) a / (a + b)).isBetween(0.35, 0.65);
+		assertThat((double) b / (a + b)).isBetween(0.35, 0.65);
+		Map<String, List<FrameioSimulator.Request>> polls = pollsByDevice();
+		assertThat(polls).hasSize(60);
+		assertThat(polls.values()).allSatisfy((list) -> {
+			for (int i = 1; i < list.size(); i++) {
+				assertThat(Duration.between(list.get(i - 1).at(), list.get(i).at()))
+					.as("no poll sooner than the interval during the move")
+					.isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+			}
+		});
+		Set<String> pollers = new HashSet<>();
+		this.jdbc.sql("select distinct lease_owner from pairing where device_id = any(?) and status = 'PENDING'")
+			.param(this.devices.toArray(new String[0]))
+			.query((rs, row) -> pollers.add(rs.getString(1)))
+			.list();
+		assertThat(pollers).containsExactlyInAnyOrder(first.owner(), second.owner());
+	}
+
+	private long heldBy(PollEngine engine) {
+		return this.jdbc.sql("select count(*) from pairing where status = 'PENDING' and lease_owner = ?")
+			.param(engine.owner())
+			.query(Long.class)
+			.single();
 	}
 
 	private void advanceAndRun(PollEngine engine, Duration duration) {
