@@ -68,6 +68,15 @@ class ClusterPollingTests extends IntegrationTest {
 
 	private final List<PollEngine> engines = new ArrayList<>();
 
+	@org.junit.jupiter.api.BeforeEach
+	void leaveNoOtherWork() {
+		// Each engine here holds its fair share of all pending pairings: leave it none of other tests',
+		// and no idle shared engine counted as a live replica.
+		this.engine.handBack();
+		this.jdbc.sql("update pairing set status = 'CANCELLED', completed_at = now(), next_poll_at = null, "
+				+ "lease_owner = null where status = 'PENDING'").update();
+	}
+
 	@AfterEach
 	void stopEverything() {
 		// Later tests drive the shared engine; leave them no pending work of ours.
@@ -280,6 +289,8 @@ class ClusterPollingTests extends IntegrationTest {
 			restarted.runOnce();
 		}
 		assertThat(ownerOf(id)).as("taken over by the restarted process").isEqualTo(restarted.owner());
+		System.out.printf("same-name restart: taken over %d ms after the restart (lease TTL 2 s)%n",
+				Duration.ofNanos(System.nanoTime() - started).toMillis());
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2 + 2));
 		assertThat(killed.owner()).isNotEqualTo(restarted.owner());
 		Instant takenOver = this.clock.instant();
@@ -298,12 +309,13 @@ class ClusterPollingTests extends IntegrationTest {
 		engine.runOnce();
 		this.simulator.approve(pairing(id).path("userCode").asString());
 		this.clock.advance(Duration.ofSeconds(5));
-		assertThat(engine.dispatchNow()).isEqualTo(1);
+		int dispatched = engine.dispatchNow();
+		assertThat(dispatched).isGreaterThanOrEqualTo(1);
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (engine.answersWaiting() == 0 && System.nanoTime() < deadline) {
+		while (engine.answersWaiting() < dispatched && System.nanoTime() < deadline) {
 			Thread.sleep(10);
 		}
-		assertThat(engine.answersWaiting()).as("Frame.io answered with tokens").isEqualTo(1);
+		assertThat(engine.answersWaiting()).as("Frame.io answered with tokens").isEqualTo(dispatched);
 
 		this.jdbc.sql("""
 				create or replace function refuse_heartbeat() returns trigger language plpgsql as $$
@@ -344,7 +356,6 @@ class ClusterPollingTests extends IntegrationTest {
 	@Test
 	void replicaThatJoinsGetsItsShareHandedOverWithSchedulesIntact() throws Exception {
 		// The shared engine is idle here; its lease row would count it as a live replica.
-		this.engine.handBack();
 		startPairings(60);
 		PollEngine first = engine("holder");
 		first.runOnce();

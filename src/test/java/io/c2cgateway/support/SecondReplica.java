@@ -33,6 +33,12 @@ public final class SecondReplica implements AutoCloseable {
 		});
 	}
 
+	/** A replica with its own clock and simulator and the given settings on top (as arguments). */
+	public static SecondReplica start(String instanceId, Map<String, String> settings) {
+		return start(instanceId, settings, (context) -> {
+		});
+	}
+
 	/**
 	 * A replica on the same domain clock as the first, with Frame.io pointed at the first replica's
 	 * simulator so that one simulator sees every upstream call.

@@ -43,7 +43,8 @@ class MetricsTests extends IntegrationTest {
 				- before.value("gateway_poll_steps_total{kind=\"poll\"}"))
 			.isGreaterThanOrEqualTo(1);
 		assertThat(after.names()).contains("gateway_pairings_pending", "gateway_poll_tracked",
-				"gateway_poll_lease_takeovers_total", "gateway_pairings_codes_renewed_total");
+				"gateway_poll_lease_takeovers_total", "gateway_pairings_codes_renewed_total",
+				"gateway_poll_lease_handed_back_total", "gateway_poll_undecryptable_total");
 	}
 
 	@Test
