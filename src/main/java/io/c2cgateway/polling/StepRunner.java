@@ -31,36 +31,44 @@ final class StepRunner {
 		this.clock = clock;
 	}
 
+	/**
+	 * Called on the engine's thread, which may block: the model's secret is looked up here (a JDBC
+	 * read when the cache misses), never inside the reactive chain, which runs on Netty's event loop.
+	 */
 	Mono<Step> run(Tracked pairing, Instant now) {
-		if (pairing.codeIsDead(now)) {
-			if (PollRules.mustExpire(pairing, now)) {
-				return Mono.just(new Step.Expire(pairing, now));
-			}
-			return renewal(pairing).map((answer) -> (Step) new Step.Renew(pairing, answer, this.clock.instant()));
+		if (pairing.codeIsDead(now) && PollRules.mustExpire(pairing, now)) {
+			return Mono.just(new Step.Expire(pairing, now));
 		}
-		return Mono.defer(() -> this.frameio.pollToken(credentials(pairing), pairing.deviceCode)).flatMap((answer) -> {
+		DeviceModelService.UpstreamSettings settings;
+		try {
+			settings = this.models.upstreamSettings(pairing.model);
+		}
+		catch (RuntimeException ex) {
+			return Mono.just(pairing.codeIsDead(now) ? new Step.Renew(pairing, internalFailure(), this.clock.instant())
+					: new Step.Poll(pairing, internalFailure(), null, this.clock.instant()));
+		}
+		if (pairing.codeIsDead(now)) {
+			return renewal(pairing, settings).map((answer) -> (Step) new Step.Renew(pairing, answer, this.clock.instant()));
+		}
+		ClientCredentials credentials = new ClientCredentials(pairing.deviceId, settings.clientSecret(),
+				pairing.clientVersion);
+		return Mono.defer(() -> this.frameio.pollToken(credentials, pairing.deviceCode)).flatMap((answer) -> {
 			Instant at = this.clock.instant();
 			// Frame.io killed the code early: ask for the next one at once, as part of the same step.
 			if (answer instanceof Upstream.Rejected<TokenGrant> rejected && "expired_token".equals(rejected.error())
 					&& PollRules.mayRenew(pairing, at)) {
-				return renewal(pairing).map((renewed) -> (Step) new Step.Poll(pairing, answer, renewed, this.clock.instant()));
+				return renewal(pairing, settings)
+					.map((renewed) -> (Step) new Step.Poll(pairing, answer, renewed, this.clock.instant()));
 			}
 			return Mono.just((Step) new Step.Poll(pairing, answer, null, at));
 		}).onErrorResume((ex) -> Mono.just(new Step.Poll(pairing, internalFailure(), null, this.clock.instant())));
 	}
 
-	private Mono<Upstream<DeviceCode>> renewal(Tracked pairing) {
-		return Mono.defer(() -> {
-			DeviceModelService.UpstreamSettings settings = this.models.upstreamSettings(pairing.model);
-			return this.frameio.requestDeviceCode(
-					new ClientCredentials(pairing.deviceId, settings.clientSecret(), pairing.clientVersion),
-					settings.scope(), pairing.urlPairing);
-		}).onErrorResume((ex) -> Mono.just(internalFailure()));
-	}
-
-	private ClientCredentials credentials(Tracked pairing) {
-		return new ClientCredentials(pairing.deviceId, this.models.upstreamSettings(pairing.model).clientSecret(),
-				pairing.clientVersion);
+	private Mono<Upstream<DeviceCode>> renewal(Tracked pairing, DeviceModelService.UpstreamSettings settings) {
+		return Mono.defer(() -> this.frameio.requestDeviceCode(
+				new ClientCredentials(pairing.deviceId, settings.clientSecret(), pairing.clientVersion), settings.scope(),
+				pairing.urlPairing))
+			.onErrorResume((ex) -> Mono.just(internalFailure()));
 	}
 
 	private static <T> Upstream<T> internalFailure() {
