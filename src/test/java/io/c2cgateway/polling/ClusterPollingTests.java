@@ -393,6 +393,41 @@ class ClusterPollingTests extends IntegrationTest {
 		assertThat(pollers).containsExactlyInAnyOrder(first.owner(), second.owner());
 	}
 
+	@Test
+	void whenAThirdReplicaJoinsAndThenLeavesTheOthersEvenOutAgain() throws Exception {
+		startPairings(90);
+		PollEngine a = engine("a");
+		PollEngine b = engine("b");
+		a.runOnce();
+		b.runOnce();
+		PollEngine c = engine("c");
+		List<PollEngine> three = List.of(a, b, c);
+		for (int round = 0; round < 12; round++) {
+			this.clock.advance(Duration.ofSeconds(1));
+			runConcurrently(three);
+		}
+		long total = heldBy(a) + heldBy(b) + heldBy(c);
+		System.out.printf("three replicas: %d / %d / %d of %d%n", heldBy(a), heldBy(b), heldBy(c), total);
+		for (PollEngine engine : three) {
+			assertThat((double) heldBy(engine) / total).as("between half and twice a third").isBetween(1 / 6.0, 2 / 3.0);
+		}
+
+		c.handBack();
+		for (int round = 0; round < 12; round++) {
+			this.clock.advance(Duration.ofSeconds(1));
+			runConcurrently(List.of(a, b));
+		}
+		long left = heldBy(a) + heldBy(b);
+		System.out.printf("after one left: %d / %d of %d%n", heldBy(a), heldBy(b), left);
+		assertThat(left).as("nothing stranded by the one that left").isEqualTo(90);
+		assertThat((double) heldBy(a) / left).isBetween(0.35, 0.65);
+		assertThat(pollsByDevice().values()).allSatisfy((list) -> {
+			for (int i = 1; i < list.size(); i++) {
+				assertThat(Duration.between(list.get(i - 1).at(), list.get(i).at())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+			}
+		});
+	}
+
 	private long heldBy(PollEngine engine) {
 		return this.jdbc.sql("select count(*) from pairing where status = 'PENDING' and lease_owner = ?")
 			.param(engine.owner())
