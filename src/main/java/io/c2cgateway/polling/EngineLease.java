@@ -1,6 +1,8 @@
 package io.c2cgateway.polling;
 
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,8 @@ final class EngineLease {
 
 	/** Sending stops this long before the lease could run out. */
 	private static final Duration SEND_MARGIN = Duration.ofSeconds(1);
+
+	private static final SecureRandom GENERATIONS = new SecureRandom();
 
 	private final String baseId;
 
@@ -96,10 +100,8 @@ final class EngineLease {
 	private static String newGeneration(String baseId) {
 		byte[] random = new byte[4];
 		GENERATIONS.nextBytes(random);
-		return baseId + "~" + java.util.HexFormat.of().formatHex(random);
+		return baseId + "~" + HexFormat.of().formatHex(random);
 	}
-
-	private static final java.security.SecureRandom GENERATIONS = new java.security.SecureRandom();
 
 	private void extended(long heartbeatSentNanos) {
 		this.validUntilNanos = heartbeatSentNanos + this.ttl.toNanos();

@@ -3,11 +3,15 @@ package io.c2cgateway.polling;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
@@ -52,7 +56,7 @@ final class OutcomeWriter {
 	private final List<Step> held = new ArrayList<>();
 
 	/** Failed attempts of outcomes the database refused for what they hold, not for being unreachable. */
-	private final java.util.Map<Step, Integer> refusals = new java.util.IdentityHashMap<>();
+	private final Map<Step, Integer> refusals = new IdentityHashMap<>();
 
 	/** Attempts before an outcome the database keeps refusing ends in a visible state instead. */
 	static final int REFUSALS_BEFORE_GIVING_UP = 3;
@@ -188,7 +192,7 @@ final class OutcomeWriter {
 	 * often enough: retrying such a write forever would hold the pairing's concurrency permit for good.
 	 */
 	private boolean refusedForGood(Step step, RuntimeException ex) {
-		if (!(ex instanceof org.springframework.dao.DataIntegrityViolationException)) {
+		if (!(ex instanceof DataIntegrityViolationException)) {
 			return false;
 		}
 		return this.refusals.merge(step, 1, Integer::sum) >= REFUSALS_BEFORE_GIVING_UP;
@@ -217,18 +221,20 @@ final class OutcomeWriter {
 		this.holder.done(pairing);
 	}
 
-	/** A fenced terminal write with its audit event, outside the poll flow; false when the fence refused it. */
-	boolean finishNow(java.util.UUID id, long epoch, Decision.Finish finish) {
+	/** A fenced terminal write with its audit event; false when the fence refused it. */
+	boolean finishNow(UUID id, long epoch, Decision.Finish finish) {
 		boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
 			if (!this.store.finish(this.holder.owner(), id, epoch, finish)) {
 				return false;
 			}
 			this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
-					id.toString(), "failureReason=" + finish.failureReason());
+					id.toString(), (finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
 			return true;
 		}));
 		if (finished) {
 			this.metrics.finished(finish.status());
+			log.info("Pairing {} finished as {}{}", id, finish.status(),
+					(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
 		}
 		return finished;
 	}
@@ -295,20 +301,7 @@ final class OutcomeWriter {
 				}
 			}
 			else if (decision instanceof Decision.Finish finish) {
-				boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					if (!this.store.finish(this.holder.owner(), pairing.id, pairing.epoch, finish)) {
-						return false;
-					}
-					this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
-							pairing.id.toString(),
-							(finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
-					return true;
-				}));
-				if (finished) {
-					this.metrics.finished(finish.status());
-					log.info("Pairing {} finished as {}{}", pairing.id, finish.status(),
-							(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
-				}
+				finishNow(pairing.id, pairing.epoch, finish);
 				this.holder.forget(pairing);
 			}
 			else if (decision instanceof Decision.Authorize authorize) {

@@ -211,12 +211,7 @@ class ClusterPollingTests extends IntegrationTest {
 		assertThat(ownerOf(id)).isEqualTo(survivor.owner());
 		assertThat(this.meters.counter("gateway.poll.lease.takeovers").count()).isGreaterThanOrEqualTo(takeoversBefore + 1);
 		assertThat(pollsOf(deviceId)).as("it may have polled unseen: wait a full interval").hasSize(1);
-		Instant takenOver = this.clock.instant();
-		advanceAndRun(survivor, Duration.ofSeconds(4));
-		assertThat(pollsOf(deviceId)).hasSize(1);
-		advanceAndRun(survivor, Duration.ofSeconds(1));
-		assertThat(pollsOf(deviceId)).hasSize(2);
-		assertThat(pollsOf(deviceId).get(1).at()).isEqualTo(takenOver.plusSeconds(5));
+		assertPolledAgainOneIntervalAfterTakeover(survivor, deviceId);
 	}
 
 	@Test
@@ -293,12 +288,7 @@ class ClusterPollingTests extends IntegrationTest {
 				Duration.ofNanos(System.nanoTime() - started).toMillis());
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2 + 2));
 		assertThat(killed.owner()).isNotEqualTo(restarted.owner());
-		Instant takenOver = this.clock.instant();
-		advanceAndRun(restarted, Duration.ofSeconds(4));
-		assertThat(pollsOf(deviceId)).as("the killed process may have polled unseen: a full interval").hasSize(1);
-		advanceAndRun(restarted, Duration.ofSeconds(1));
-		assertThat(pollsOf(deviceId)).hasSize(2);
-		assertThat(pollsOf(deviceId).get(1).at()).isEqualTo(takenOver.plusSeconds(5));
+		assertPolledAgainOneIntervalAfterTakeover(restarted, deviceId);
 	}
 
 	@Test
@@ -378,13 +368,7 @@ class ClusterPollingTests extends IntegrationTest {
 		assertThat((double) b / (a + b)).isBetween(0.35, 0.65);
 		Map<String, List<FrameioSimulator.Request>> polls = pollsByDevice();
 		assertThat(polls).hasSize(60);
-		assertThat(polls.values()).allSatisfy((list) -> {
-			for (int i = 1; i < list.size(); i++) {
-				assertThat(Duration.between(list.get(i - 1).at(), list.get(i).at()))
-					.as("no poll sooner than the interval during the move")
-					.isGreaterThanOrEqualTo(Duration.ofSeconds(5));
-			}
-		});
+		assertNoPollSoonerThanTheInterval(polls);
 		Set<String> pollers = new HashSet<>();
 		this.jdbc.sql("select distinct lease_owner from pairing where device_id = any(?) and status = 'PENDING'")
 			.param(this.devices.toArray(new String[0]))
@@ -421,9 +405,25 @@ class ClusterPollingTests extends IntegrationTest {
 		System.out.printf("after one left: %d / %d of %d%n", heldBy(a), heldBy(b), left);
 		assertThat(left).as("nothing stranded by the one that left").isEqualTo(90);
 		assertThat((double) heldBy(a) / left).isBetween(0.35, 0.65);
-		assertThat(pollsByDevice().values()).allSatisfy((list) -> {
+		assertNoPollSoonerThanTheInterval(pollsByDevice());
+	}
+
+	/** The taker waits a full interval from takeover: the one before it may have polled unseen. */
+	private void assertPolledAgainOneIntervalAfterTakeover(PollEngine taker, String deviceId) {
+		Instant takenOver = this.clock.instant();
+		advanceAndRun(taker, Duration.ofSeconds(4));
+		assertThat(pollsOf(deviceId)).as("no poll before a full interval after takeover").hasSize(1);
+		advanceAndRun(taker, Duration.ofSeconds(1));
+		assertThat(pollsOf(deviceId)).hasSize(2);
+		assertThat(pollsOf(deviceId).get(1).at()).isEqualTo(takenOver.plusSeconds(5));
+	}
+
+	private static void assertNoPollSoonerThanTheInterval(Map<String, List<FrameioSimulator.Request>> polls) {
+		assertThat(polls.values()).allSatisfy((list) -> {
 			for (int i = 1; i < list.size(); i++) {
-				assertThat(Duration.between(list.get(i - 1).at(), list.get(i).at())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+				assertThat(Duration.between(list.get(i - 1).at(), list.get(i).at()))
+					.as("no poll sooner than the interval")
+					.isGreaterThanOrEqualTo(Duration.ofSeconds(5));
 			}
 		});
 	}
