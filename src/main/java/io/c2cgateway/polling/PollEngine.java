@@ -345,15 +345,13 @@ public class PollEngine implements SmartLifecycle {
 		// Each replica holds about its share of the pending work, so one that joins gets work and one
 		// that leaves hands its share to the others (contract: within 30 s, between half and twice 1/n).
 		PollStore.Census census = this.store.census();
-		long share = census.share();
-		long ceiling = Math.min(this.properties.maxHeld(), (long) Math.ceil(share * (1 + this.properties.shareMargin())) + 1);
-		long handBackAbove = (long) Math.ceil(share * (1 + 2 * this.properties.shareMargin())) + 2;
-		int held = this.tracked.size();
-		if (held > Math.min(handBackAbove, this.properties.maxHeld())) {
-			handBackExcess(held - Math.min(share, this.properties.maxHeld()), census);
+		FairShare fair = FairShare.of(census, this.properties);
+		long excess = fair.excess(this.tracked.size());
+		if (excess > 0) {
+			handBackExcess(excess, census);
 			return;
 		}
-		long budget = ceiling - held;
+		long budget = fair.budget(this.tracked.size());
 		for (int round = 0; round < 20 && budget > 0; round++) {
 			int limit = (int) Math.min(this.properties.claimBatchSize(), budget);
 			Instant now = this.clock.instant();
