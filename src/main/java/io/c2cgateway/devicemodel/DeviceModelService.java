@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.annotation.Transactional;
 
 import io.c2cgateway.audit.AuditLog;
@@ -59,7 +61,8 @@ public class DeviceModelService {
 
 	/**
 	 * What an upstream call for this model needs: its client secret, decrypted, and its scope.
-	 * Cached briefly, since every poll needs it.
+	 * Cached briefly, since every poll needs it; while the database cannot be read, the last value
+	 * read serves, so polls go on through a database outage or an exhausted pool.
 	 */
 	public UpstreamSettings upstreamSettings(String model) {
 		long now = System.nanoTime();
@@ -67,7 +70,16 @@ public class DeviceModelService {
 		if (cached != null && now - cached.loadedAtNanos() < SECRET_CACHE_TTL.toNanos()) {
 			return cached.settings();
 		}
-		DeviceModel entity = this.models.findById(model).orElseThrow(() -> new UnknownModelException(model));
+		DeviceModel entity;
+		try {
+			entity = this.models.findById(model).orElseThrow(() -> new UnknownModelException(model));
+		}
+		catch (DataAccessException | TransactionException ex) {
+			if (cached != null) {
+				return cached.settings();
+			}
+			throw ex;
+		}
 		Secret secret = this.box.open(entity.clientSecretEnc(), "device_model", "client_secret", model);
 		UpstreamSettings settings = new UpstreamSettings(secret, entity.view().scope());
 		this.secrets.put(model, new CachedSecret(settings, now));

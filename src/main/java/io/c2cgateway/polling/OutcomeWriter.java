@@ -148,7 +148,7 @@ final class OutcomeWriter {
 			for (; from < reschedules.size(); from += this.writeBatchSize) {
 				int to = Math.min(reschedules.size(), from + this.writeBatchSize);
 				List<PollStore.Reschedule> batch = reschedules.subList(from, to);
-				boolean[] passed = this.tx.execute((status) -> this.store.reschedule(this.holder.owner(), batch));
+				boolean[] passed = this.store.reschedule(this.holder.owner(), batch);
 				for (int i = 0; i < batch.size(); i++) {
 					Step step = rescheduled.get(from + i);
 					Tracked pairing = step.pairing();

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static io.c2cgateway.system.SqlTime.instant;
 import static io.c2cgateway.system.SqlTime.utc;
@@ -25,13 +27,30 @@ import static io.c2cgateway.system.SqlTime.utc;
  * clocks still agree on who owns what; poll times are domain times from the injected clock.
  * Every write about a pairing is fenced by its lease owner and epoch: a replica that lost the
  * lease changes nothing.
+ * <p>
+ * Leases, claims and schedules go through the engine's own small pool, so that HTTP traffic that
+ * exhausts the shared pool cannot stop heartbeats (and leases moving for no reason). Terminal
+ * writes share their transaction with audit and custody, so they use the shared pool.
  */
 class PollStore {
 
+	/** The engine's pool: leases, claims, schedules. */
 	private final JdbcTemplate jdbc;
 
-	PollStore(JdbcTemplate jdbc) {
-		this.jdbc = jdbc;
+	private final TransactionTemplate scheduleTx;
+
+	/** The shared pool, inside the caller's transaction: status changes with their audit and custody writes. */
+	private final JdbcTemplate shared;
+
+	PollStore(JdbcTemplate engine, PlatformTransactionManager engineTransactions, JdbcTemplate shared) {
+		this.jdbc = engine;
+		this.scheduleTx = new TransactionTemplate(engineTransactions);
+		this.shared = shared;
+	}
+
+	/** One pool for everything (tests that build engines by hand). */
+	PollStore(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+		this(jdbc, transactions, jdbc);
 	}
 
 	void register(String owner, Duration ttl) {
@@ -141,6 +160,10 @@ class PollStore {
 
 	/** Batched reschedules; returns per row whether the fence let it through. */
 	boolean[] reschedule(String owner, List<Reschedule> rows) {
+		return this.scheduleTx.execute((status) -> rescheduleInTransaction(owner, rows));
+	}
+
+	private boolean[] rescheduleInTransaction(String owner, List<Reschedule> rows) {
 		int[][] counts = this.jdbc.batchUpdate("""
 				update pairing set next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), interval_s = ?, backoff_s = ?,
 				    version = version + ?, updated_at = case when ? then ? else updated_at end
@@ -161,7 +184,7 @@ class PollStore {
 	}
 
 	boolean renew(String owner, UUID id, long epoch, Renewal renewal) {
-		return this.jdbc.update("""
+		return this.shared.update("""
 				update pairing set user_code = ?, verification_uri = ?, verification_uri_complete = ?, device_name = ?,
 				    device_code_enc = ?, code_expires_at = ?, codes_issued = codes_issued + 1, interval_s = ?, backoff_s = 0,
 				    next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), version = version + 1, updated_at = ?
@@ -183,7 +206,7 @@ class PollStore {
 	}
 
 	boolean finish(String owner, UUID id, long epoch, Decision.Finish finish) {
-		return this.jdbc.update("""
+		return this.shared.update("""
 				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
 				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
@@ -196,7 +219,7 @@ class PollStore {
 	 * a lease lost meanwhile must not throw them away.
 	 */
 	boolean authorize(UUID id, Instant at) {
-		return this.jdbc.update("""
+		return this.shared.update("""
 				update pairing set status = 'AUTHORIZED', completed_at = ?, updated_at = ?, version = version + 1,
 				    last_poll_at = ?, next_poll_at = null, lease_owner = null, device_code_enc = null
 				where id = ? and status = 'PENDING'

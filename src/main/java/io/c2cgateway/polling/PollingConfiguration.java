@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -21,11 +22,17 @@ import io.c2cgateway.system.InstanceIdentity;
 @Configuration(proxyBeanMethods = false)
 class PollingConfiguration {
 
+	@Bean(destroyMethod = "close")
+	EngineDatabase engineDatabase(JdbcConnectionDetails database, PollingProperties properties, MeterRegistry meters) {
+		return new EngineDatabase(database, properties.database(), meters);
+	}
+
 	@Bean
-	PollEngine pollEngine(InstanceIdentity identity, JdbcTemplate jdbc, FrameioClient frameio,
-			DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
+	PollEngine pollEngine(InstanceIdentity identity, EngineDatabase engineDatabase, JdbcTemplate jdbc,
+			FrameioClient frameio, DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
 			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters) {
-		return new PollEngine(identity.id(), new PollStore(jdbc), frameio, models, box, custody, audit,
+		PollStore store = new PollStore(engineDatabase.jdbc(), engineDatabase.transactions(), jdbc);
+		return new PollEngine(identity.id(), store, frameio, models, box, custody, audit,
 				new TransactionTemplate(transactions), clock, properties, meters);
 	}
 

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * may claim; it hands back what exceeds twice this margin
  * @param maxHeld the most pending pairings one replica holds, whatever its share: what its
  * concurrency can serve
+ * @param database the engine's own connection pool
  */
 @ConfigurationProperties("gateway.polling")
 public record PollingProperties(@DefaultValue("true") boolean enabled, @DefaultValue("15s") Duration leaseTtl,
@@ -29,5 +30,20 @@ public record PollingProperties(@DefaultValue("true") boolean enabled, @DefaultV
 		@DefaultValue("10s") Duration claimLookahead, @DefaultValue("500") int claimBatchSize,
 		@DefaultValue("256") int maxConcurrentPolls, @DefaultValue("60s") Duration backoffCap,
 		@DefaultValue("500") int writeBatchSize, @DefaultValue("0.1") double shareMargin,
-		@DefaultValue("100000") int maxHeld) {
+		@DefaultValue("100000") int maxHeld, @DefaultValue Database database) {
+
+	/**
+	 * The engine's own pool, apart from the one HTTP traffic shares: heartbeats, claims and schedule
+	 * writes. Its timeouts add up to less than the lease, so a hung socket or a lost database ends a
+	 * heartbeat attempt before the lease runs out instead of freezing the engine past it.
+	 *
+	 * @param poolSize connections: the engine's thread, its gauge and a spare
+	 * @param connectionTimeout longest wait for a connection (also the connect timeout)
+	 * @param statementTimeout longest a statement may run on the server
+	 * @param socketTimeout longest wait for the server to answer on an open connection
+	 */
+	public record Database(@DefaultValue("3") int poolSize, @DefaultValue("2s") Duration connectionTimeout,
+			@DefaultValue("5s") Duration statementTimeout, @DefaultValue("8s") Duration socketTimeout) {
+	}
+
 }

@@ -97,9 +97,9 @@ class ClusterPollingTests extends IntegrationTest {
 		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
 		// upstream calls only 3 s before they count as timed out).
 		PollingProperties properties = new PollingProperties(false, leaseTtl, Duration.ofMillis(50),
-				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500, 0.1, 100000);
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500, 0.1, 100000, new PollingProperties.Database(3, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(8)));
 		PollEngine engine = new PollEngine(instanceId,
-				new PollStore(this.jdbcTemplate), this.frameio, this.models, this.box, this.custody, this.audit,
+				new PollStore(this.jdbcTemplate, this.transactions), this.frameio, this.models, this.box, this.custody, this.audit,
 				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);
 		this.engines.add(engine);
 		return engine;
@@ -231,11 +231,11 @@ class ClusterPollingTests extends IntegrationTest {
 		Object nextPollBefore = nextPollAt(id);
 
 		// A write fenced with the old lease changes nothing.
-		boolean[] passed = new PollStore(this.jdbcTemplate).reschedule(staleOwner,
+		boolean[] passed = new PollStore(this.jdbcTemplate, this.transactions).reschedule(staleOwner,
 				List.of(new PollStore.Reschedule(UUID.fromString(id), staleEpoch, this.clock.instant().plusSeconds(1), 30,
 						0, true, this.clock.instant(), this.clock.instant())));
 		assertThat(passed).containsExactly(false);
-		assertThat(new PollStore(this.jdbcTemplate).finish(staleOwner, UUID.fromString(id), staleEpoch,
+		assertThat(new PollStore(this.jdbcTemplate, this.transactions).finish(staleOwner, UUID.fromString(id), staleEpoch,
 				new Decision.Finish("FAILED", "stale", this.clock.instant(), null)))
 			.isFalse();
 		assertThat(pairing(id)).isEqualTo(before);

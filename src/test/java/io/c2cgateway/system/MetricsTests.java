@@ -48,6 +48,14 @@ class MetricsTests extends IntegrationTest {
 	}
 
 	@Test
+	void theEnginesOwnPoolIsMeteredBesideTheSharedOne() {
+		Scrape scrape = scrape();
+		assertThat(scrape.lines()).anyMatch((line) -> line.startsWith("hikaricp_connections_max{pool=\"engine\"} 3"));
+		assertThat(scrape.lines()).anyMatch((line) -> line.startsWith("hikaricp_connections_max{")
+				&& !line.contains("pool=\"engine\""));
+	}
+
+	@Test
 	void upstreamCallsAreTimedByEndpointAndOutcomeAsHistograms() {
 		String model = newModel();
 		JsonNode pairing = startPairing(newKey("STATION"), newDeviceId(), model, null);
