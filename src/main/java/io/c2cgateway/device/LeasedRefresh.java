@@ -3,6 +3,7 @@ package io.c2cgateway.device;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.http.HttpStatus;
 import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -24,6 +26,8 @@ import io.c2cgateway.frameio.ClientCredentials;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.DatabaseUnavailable;
 
 /**
  * One refresh by the holder of a device's refresh lease: the call to Frame.io, the single retry of
@@ -74,9 +78,12 @@ class LeasedRefresh {
 
 	private final Duration leaseTtl;
 
+	private final UnstoredRefreshes unstored;
+
 	LeasedRefresh(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, TransactionTemplate tx, Clock clock, MeterRegistry meters,
-			Duration leaseTtl) {
+			Duration leaseTtl, UnstoredRefreshes unstored) {
+		this.unstored = unstored;
 		this.store = store;
 		this.revocationJobs = revocationJobs;
 		this.box = box;
@@ -221,14 +228,7 @@ class LeasedRefresh {
 		boolean stored;
 		for (int attempt = 1;; attempt++) {
 			try {
-				stored = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					if (!this.store.storeRefreshed(deviceId, row.version(), sealedAccess, accessExpiresAt, sealedRefresh,
-							at, at.plus(DeviceCustody.REFRESH_TOKEN_LIFE))) {
-						return false;
-					}
-					this.audit.record(at, actor, "device.tokens_refreshed", "device", deviceId, detail);
-					return true;
-				}));
+				stored = writePair(row, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail);
 				if (attempt > 1) {
 					log.info("Stored the refreshed tokens of device {} at attempt {}", deviceId, attempt);
 				}
@@ -237,10 +237,8 @@ class LeasedRefresh {
 			catch (DataAccessException | TransactionException ex) {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
-					count(trigger, "write_failed");
-					log.error("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease "
-							+ "ends: {}", deviceId, attempt, ex.getClass().getSimpleName());
-					throw RefreshFailure.toException(RefreshFailure.INTERNAL);
+					throw keepForLater(row, owner, grant, at, actor, trigger, attempt, ex,
+							() -> writeLate(row, owner, grant, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail));
 				}
 				if (attempt == 1) {
 					log.warn("Storing the refreshed tokens of device {} failed ({}); retrying for up to {} ms", deviceId,
@@ -260,6 +258,47 @@ class LeasedRefresh {
 		count(trigger, "ok");
 		log.info("Refreshed the tokens of device {} ({})", deviceId, trigger);
 		return new AccessToken(grant.accessToken(), accessExpiresAt);
+	}
+
+	/** The new pair and its audit event, fenced by the version the refresh started from. */
+	private boolean writePair(DeviceRow row, String sealedAccess, Instant accessExpiresAt, String sealedRefresh,
+			Instant at, String actor, String detail) {
+		return Boolean.TRUE.equals(this.tx.execute((status) -> {
+			if (!this.store.storeRefreshed(row.deviceId(), row.version(), sealedAccess, accessExpiresAt, sealedRefresh,
+					at, at.plus(DeviceCustody.REFRESH_TOKEN_LIFE))) {
+				return false;
+			}
+			this.audit.record(at, actor, "device.tokens_refreshed", "device", row.deviceId(), detail);
+			return true;
+		}));
+	}
+
+	private void writeLate(DeviceRow row, String owner, TokenGrant grant, String sealedAccess, Instant accessExpiresAt,
+			String sealedRefresh, Instant at, String actor, String detail) {
+		if (!writePair(row, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail + " stored=late")) {
+			orphaned(row, owner, grant, at, actor);
+		}
+	}
+
+	/**
+	 * The lease is about to end with the pair unstored. Frame.io spent the stored refresh token, so
+	 * the pair is kept in memory and written when the database takes it; the caller hears 503.
+	 */
+	private RuntimeException keepForLater(DeviceRow row, String owner, TokenGrant grant, Instant at, String actor,
+			String trigger, int attempts, RuntimeException cause, UnstoredRefreshes.Write write) {
+		String deviceId = row.deviceId();
+		if (this.unstored.keep(deviceId, write)) {
+			count(trigger, "write_deferred");
+			log.warn("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends ({}); "
+					+ "kept in memory until the database takes them", deviceId, attempts, cause.getClass().getSimpleName());
+			return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
+					"The gateway's database is unavailable; the device's new tokens are kept and stored when it is back",
+					Map.of(), DatabaseUnavailable.RETRY_AFTER);
+		}
+		count(trigger, "write_failed");
+		log.error("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends, and too "
+				+ "many are kept already: {}", deviceId, attempts, cause.getClass().getSimpleName());
+		return RefreshFailure.toException(RefreshFailure.INTERNAL);
 	}
 
 	/**

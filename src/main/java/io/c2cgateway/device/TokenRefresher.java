@@ -71,11 +71,14 @@ class TokenRefresher {
 
 	private final Duration waitLimit;
 
+	private final UnstoredRefreshes unstored;
+
 	TokenRefresher(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
 			TokenProperties properties, FrameioProperties frameioProperties, InstanceIdentity identity,
-			MeterRegistry meters) {
+			MeterRegistry meters, UnstoredRefreshes unstored) {
 		this.store = store;
+		this.unstored = unstored;
 		this.box = box;
 		this.clock = clock;
 		this.properties = properties;
@@ -84,7 +87,7 @@ class TokenRefresher {
 		this.leaseTtl = frameioProperties.timeout().plusSeconds(1).plus(properties.refreshLeaseMargin());
 		this.waitLimit = this.leaseTtl.plusSeconds(2);
 		this.leased = new LeasedRefresh(store, revocationJobs, box, frameio, models, audit,
-				new TransactionTemplate(transactions), clock, meters, this.leaseTtl);
+				new TransactionTemplate(transactions), clock, meters, this.leaseTtl, unstored);
 	}
 
 	Duration leaseTtl() {
@@ -101,6 +104,8 @@ class TokenRefresher {
 	 * stored one has less. Callers that find a refresh under way wait for its result.
 	 */
 	AccessToken validToken(String deviceId, String actor) {
+		// A pair this replica could not store yet replaces the stored one: store it before anything reads the row.
+		this.unstored.writeNow(deviceId);
 		long deadline = System.nanoTime() + this.waitLimit.toNanos();
 		Set<String> waitedOn = new HashSet<>();
 		Long firstVersion = null;
@@ -148,6 +153,7 @@ class TokenRefresher {
 	String refreshClaimed(DeviceStore.Claim claim, String owner, String actor) {
 		MDC.put("deviceId", claim.deviceId());
 		try {
+			this.unstored.writeNow(claim.deviceId());
 			DeviceRow row = this.store.find(claim.deviceId()).orElse(null);
 			if (row == null || row.version() != claim.version() || !DeviceRow.PAIRED.equals(row.state())) {
 				this.store.release(claim.deviceId(), owner);

@@ -14,6 +14,10 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import io.c2cgateway.system.DatabaseUnavailable;
+import io.c2cgateway.system.ProblemResponses;
+import tools.jackson.databind.json.JsonMapper;
+
 /** Reads {@code Authorization: Bearer <key>}; an unusable key leaves the request anonymous (then 401). */
 class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
@@ -21,9 +25,12 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
 	private final RefusedAuthentications refusals;
 
-	ApiKeyAuthenticationFilter(ApiKeyService keys, RefusedAuthentications refusals) {
+	private final JsonMapper json;
+
+	ApiKeyAuthenticationFilter(ApiKeyService keys, RefusedAuthentications refusals, JsonMapper json) {
 		this.keys = keys;
 		this.refusals = refusals;
+		this.json = json;
 	}
 
 	@Override
@@ -33,7 +40,18 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 		if (header != null) {
 			boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
 			String presented = bearer ? header.substring(7).trim() : null;
-			Caller caller = bearer ? this.keys.authenticate(presented).orElse(null) : null;
+			Caller caller;
+			try {
+				caller = bearer ? this.keys.authenticate(presented).orElse(null) : null;
+			}
+			catch (RuntimeException ex) {
+				if (!DatabaseUnavailable.is(ex)) {
+					throw ex;
+				}
+				// The key cannot be checked: neither 401 (it may be valid) nor 500 (nothing is broken here).
+				ProblemResponses.write(response, this.json, DatabaseUnavailable.problem(), DatabaseUnavailable.RETRY_AFTER);
+				return;
+			}
 			if (caller != null) {
 				var context = SecurityContextHolder.createEmptyContext();
 				context.setAuthentication(new KeyAuthentication(caller));

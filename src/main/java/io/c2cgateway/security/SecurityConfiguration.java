@@ -34,7 +34,7 @@ class SecurityConfiguration {
 			.logout((logout) -> logout.disable())
 			.requestCache((cache) -> cache.disable())
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-			.addFilterBefore(new ApiKeyAuthenticationFilter(keys, refusals), AnonymousAuthenticationFilter.class)
+			.addFilterBefore(new ApiKeyAuthenticationFilter(keys, refusals, json), AnonymousAuthenticationFilter.class)
 			.authorizeHttpRequests((requests) -> requests
 				// The dispatch that ends an event stream: the request was authorized when it started,
 				// and its key is not read again, so it would be refused onto a committed response.

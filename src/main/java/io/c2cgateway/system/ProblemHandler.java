@@ -47,6 +47,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex, HttpServletRequest request) {
+		if (DatabaseUnavailable.is(ex)) {
+			log.warn("Database unavailable ({}) on {} {}", ex.getClass().getSimpleName(), request.getMethod(),
+					request.getRequestURI());
+			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+				.header(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseUnavailable.RETRY_AFTER.toSeconds()))
+				.body(DatabaseUnavailable.problem());
+		}
 		// The type alone: messages of foreign exceptions may quote SQL or values.
 		log.error("Unexpected {} on {} {}", ex.getClass().getName(), request.getMethod(), request.getRequestURI());
 		log.debug("Unexpected failure", ex);

@@ -40,6 +40,15 @@ public final class SecondReplica implements AutoCloseable {
 	}
 
 	/**
+	 * A replica on the system clock, as in production, with its own simulator: for tests of the
+	 * engine running in the background, in real time.
+	 */
+	public static SecondReplica startOnSystemClock(String instanceId, Map<String, String> settings) {
+		return start(instanceId, settings, (ConfigurableApplicationContext context) -> context.getBeanFactory()
+			.registerSingleton("testComponentsExcluded", new TestComponentsExcluded()));
+	}
+
+	/**
 	 * A replica on the same domain clock as the first, with Frame.io pointed at the first replica's
 	 * simulator so that one simulator sees every upstream call.
 	 */

@@ -1,0 +1,139 @@
+package io.c2cgateway.device;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
+
+/**
+ * Refreshed token pairs that Frame.io issued but the database would not take before their refresh
+ * lease ran out (an outage longer than the lease). Frame.io has spent the stored refresh token, so
+ * these pairs are the device's only way on: they are kept in memory and written, fenced by the
+ * row's version as the first attempt was, as soon as the database takes writes again. The next
+ * refresh of such a device on this replica writes its pair first, so it never spends the dead
+ * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device).
+ */
+@Component
+class UnstoredRefreshes {
+
+	private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
+
+	/** How often kept pairs are tried again: soon after the database returns, before another replica's refresher. */
+	static final Duration RETRY_EVERY = Duration.ofMillis(250);
+
+	/** Past this, the kept refresh token is no use either: Frame.io's refresh tokens live 14 days. */
+	private static final Duration KEEP_AT_MOST = DeviceCustody.REFRESH_TOKEN_LIFE;
+
+	private static final int MOST_KEPT = 10_000;
+
+	private final Map<String, Kept> kept = new LinkedHashMap<>();
+
+	private final ScheduledExecutorService retries;
+
+	UnstoredRefreshes(MeterRegistry meters) {
+		this.retries = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "unstored-refreshes");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.retries.scheduleWithFixedDelay(this::retryAll, RETRY_EVERY.toMillis(), RETRY_EVERY.toMillis(),
+				TimeUnit.MILLISECONDS);
+		Gauge.builder("gateway.tokens.unstored", this, UnstoredRefreshes::size)
+			.description("Refreshed token pairs kept in memory until the database takes them")
+			.register(meters);
+	}
+
+	/** Keeps a pair to write later; false when too many are kept already (then it is lost). */
+	synchronized boolean keep(String deviceId, Write write) {
+		if (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId)) {
+			return false;
+		}
+		this.kept.put(deviceId, new Kept(write, System.nanoTime()));
+		return true;
+	}
+
+	/**
+	 * Writes this device's kept pair now, if there is one; a refresh calls this before it leases the
+	 * row, so that it never spends the refresh token the kept pair replaced.
+	 *
+	 * @throws DataAccessException while the database still refuses it
+	 */
+	synchronized void writeNow(String deviceId) {
+		Kept entry = this.kept.get(deviceId);
+		if (entry != null) {
+			attempt(deviceId, entry);
+		}
+	}
+
+	synchronized int size() {
+		return this.kept.size();
+	}
+
+	private synchronized void retryAll() {
+		for (Map.Entry<String, Kept> entry : Map.copyOf(this.kept).entrySet()) {
+			try {
+				attempt(entry.getKey(), entry.getValue());
+			}
+			catch (DataAccessException | TransactionException ex) {
+				if (System.nanoTime() - entry.getValue().sinceNanos() > KEEP_AT_MOST.toNanos()) {
+					this.kept.remove(entry.getKey());
+					log.error("Gave up storing the refreshed tokens of device {}: it must be paired again", entry.getKey());
+				}
+				// Still unavailable: the others would fail alike.
+				return;
+			}
+			catch (RuntimeException ex) {
+				this.kept.remove(entry.getKey());
+				log.error("Could not store the refreshed tokens of device {} ({}): it must be paired again",
+						entry.getKey(), ex.getClass().getSimpleName());
+			}
+		}
+	}
+
+	private void attempt(String deviceId, Kept entry) {
+		entry.write().run();
+		this.kept.remove(deviceId);
+		log.info("Stored the refreshed tokens of device {} {} ms after Frame.io issued them", deviceId,
+				Duration.ofNanos(System.nanoTime() - entry.sinceNanos()).toMillis());
+	}
+
+	@PreDestroy
+	synchronized void stop() {
+		this.retries.shutdownNow();
+		try {
+			// One last try: the database may be back by now.
+			retryAll();
+		}
+		catch (RuntimeException ex) {
+			// Reported below, device by device.
+		}
+		for (String deviceId : this.kept.keySet()) {
+			log.error("Stopping with the refreshed tokens of device {} unstored: it must be paired again", deviceId);
+		}
+		this.kept.clear();
+	}
+
+	/** Writes a kept pair, or settles it when its row moved on; throws while the database refuses. */
+	@FunctionalInterface
+	interface Write {
+
+		void run();
+
+	}
+
+	private record Kept(Write write, long sinceNanos) {
+	}
+
+}
