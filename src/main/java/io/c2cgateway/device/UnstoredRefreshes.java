@@ -1,10 +1,8 @@
 package io.c2cgateway.device;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Gauge;
@@ -14,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionException;
 
@@ -24,6 +23,11 @@ import org.springframework.transaction.TransactionException;
  * row's version as the first attempt was, as soon as the database takes writes again. The next
  * refresh of such a device on this replica writes its pair first, so it never spends the dead
  * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device).
+ *
+ * <p>
+ * Each pair is written at most once: a second writer would find the version moved by the first
+ * and treat the pair as orphaned (and revoke it). The lock is per pair, so a write that hangs on a
+ * dead socket holds up only the requests of that one device.
  */
 @Component
 class UnstoredRefreshes {
@@ -31,32 +35,23 @@ class UnstoredRefreshes {
 	private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
 
 	/** How often kept pairs are tried again: soon after the database returns, before another replica's refresher. */
-	static final Duration RETRY_EVERY = Duration.ofMillis(250);
+	static final long RETRY_EVERY_MILLIS = 250;
 
 	/** Past this, the kept refresh token is no use either: Frame.io's refresh tokens live 14 days. */
 	private static final Duration KEEP_AT_MOST = DeviceCustody.REFRESH_TOKEN_LIFE;
 
 	private static final int MOST_KEPT = 10_000;
 
-	private final Map<String, Kept> kept = new LinkedHashMap<>();
-
-	private final ScheduledExecutorService retries;
+	private final Map<String, Kept> kept = new ConcurrentHashMap<>();
 
 	UnstoredRefreshes(MeterRegistry meters) {
-		this.retries = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "unstored-refreshes");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.retries.scheduleWithFixedDelay(this::retryAll, RETRY_EVERY.toMillis(), RETRY_EVERY.toMillis(),
-				TimeUnit.MILLISECONDS);
-		Gauge.builder("gateway.tokens.unstored", this, UnstoredRefreshes::size)
+		Gauge.builder("gateway.tokens.unstored", this.kept, Map::size)
 			.description("Refreshed token pairs kept in memory until the database takes them")
 			.register(meters);
 	}
 
 	/** Keeps a pair to write later; false when too many are kept already (then it is lost). */
-	synchronized boolean keep(String deviceId, Write write) {
+	boolean keep(String deviceId, Write write) {
 		if (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId)) {
 			return false;
 		}
@@ -70,32 +65,33 @@ class UnstoredRefreshes {
 	 *
 	 * @throws DataAccessException while the database still refuses it
 	 */
-	synchronized void writeNow(String deviceId) {
+	void writeNow(String deviceId) {
 		Kept entry = this.kept.get(deviceId);
 		if (entry != null) {
 			attempt(deviceId, entry);
 		}
 	}
 
-	synchronized int size() {
+	int size() {
 		return this.kept.size();
 	}
 
-	private synchronized void retryAll() {
-		for (Map.Entry<String, Kept> entry : Map.copyOf(this.kept).entrySet()) {
+	@Scheduled(fixedDelay = RETRY_EVERY_MILLIS, timeUnit = TimeUnit.MILLISECONDS)
+	void retryAll() {
+		for (Map.Entry<String, Kept> entry : this.kept.entrySet()) {
 			try {
 				attempt(entry.getKey(), entry.getValue());
 			}
 			catch (DataAccessException | TransactionException ex) {
-				if (System.nanoTime() - entry.getValue().sinceNanos() > KEEP_AT_MOST.toNanos()) {
-					this.kept.remove(entry.getKey());
+				if (System.nanoTime() - entry.getValue().sinceNanos > KEEP_AT_MOST.toNanos()) {
+					this.kept.remove(entry.getKey(), entry.getValue());
 					log.error("Gave up storing the refreshed tokens of device {}: it must be paired again", entry.getKey());
 				}
 				// Still unavailable: the others would fail alike.
 				return;
 			}
 			catch (RuntimeException ex) {
-				this.kept.remove(entry.getKey());
+				this.kept.remove(entry.getKey(), entry.getValue());
 				log.error("Could not store the refreshed tokens of device {} ({}): it must be paired again",
 						entry.getKey(), ex.getClass().getSimpleName());
 			}
@@ -103,15 +99,23 @@ class UnstoredRefreshes {
 	}
 
 	private void attempt(String deviceId, Kept entry) {
-		entry.write().run();
-		this.kept.remove(deviceId);
+		synchronized (entry) {
+			if (entry.written) {
+				return;
+			}
+			entry.write.run();
+			entry.written = true;
+		}
+		this.kept.remove(deviceId, entry);
 		log.info("Stored the refreshed tokens of device {} {} ms after Frame.io issued them", deviceId,
-				Duration.ofNanos(System.nanoTime() - entry.sinceNanos()).toMillis());
+				Duration.ofNanos(System.nanoTime() - entry.sinceNanos).toMillis());
 	}
 
 	@PreDestroy
-	synchronized void stop() {
-		this.retries.shutdownNow();
+	void stop() {
+		if (this.kept.isEmpty()) {
+			return;
+		}
 		try {
 			// One last try: the database may be back by now.
 			retryAll();
@@ -133,7 +137,19 @@ class UnstoredRefreshes {
 
 	}
 
-	private record Kept(Write write, long sinceNanos) {
+	private static final class Kept {
+
+		final Write write;
+
+		final long sinceNanos;
+
+		boolean written;
+
+		Kept(Write write, long sinceNanos) {
+			this.write = write;
+			this.sinceNanos = sinceNanos;
+		}
+
 	}
 
 }

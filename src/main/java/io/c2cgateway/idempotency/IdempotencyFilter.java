@@ -31,6 +31,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.ContentCachingResponseWrapper;
 
 import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.DatabaseUnavailable;
 import io.c2cgateway.system.FieldProblem;
 import io.c2cgateway.system.ProblemResponses;
 import io.c2cgateway.system.Problems;
@@ -96,7 +97,12 @@ class IdempotencyFilter extends OncePerRequestFilter {
 			decision = this.keys.decide(caller.keyId(), key, hash(request, body));
 		}
 		catch (RuntimeException ex) {
-			// The database, or a stored answer that no listed key opens: the type alone, as elsewhere.
+			if (DatabaseUnavailable.is(ex)) {
+				log.warn("Idempotency-Key could not be checked: the database is unavailable ({})", ex.getClass().getSimpleName());
+				ProblemResponses.write(response, this.json, DatabaseUnavailable.problem(), DatabaseUnavailable.RETRY_AFTER);
+				return;
+			}
+			// A stored answer that no listed key opens, or a bug: the type alone, as elsewhere.
 			log.error("Idempotency-Key could not be handled: {}", ex.getClass().getName());
 			ProblemResponses.write(response, this.json, Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
 					"The gateway failed to handle the request"), null);
