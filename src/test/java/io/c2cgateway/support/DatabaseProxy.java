@@ -10,7 +10,8 @@ import org.netcrusher.tcp.TcpCrusherBuilder;
 
 /**
  * A TCP proxy in front of the shared test database, so a test can cut the connection for real
- * ({@link #cut()}: open connections reset, new ones refused) and bring it back ({@link #restore()}).
+ * ({@link #cut()}: open connections reset, new ones refused), hang it ({@link #freeze()}) and bring it
+ * back ({@link #restore()}, {@link #unfreeze()}).
  */
 public final class DatabaseProxy implements AutoCloseable {
 
@@ -61,6 +62,15 @@ public final class DatabaseProxy implements AutoCloseable {
 		if (!this.crusher.isOpen()) {
 			this.crusher.open();
 		}
+	}
+
+	/** Hangs every connection: open ones stop moving bytes (nothing is reset), as with a dead peer or route. */
+	public void freeze() {
+		this.crusher.freeze();
+	}
+
+	public void unfreeze() {
+		this.crusher.unfreeze();
 	}
 
 	@Override
