@@ -100,7 +100,7 @@ public class PairingService {
 				this.store.insert(pairing, this.box.seal(code.deviceCode(), "pairing", "device_code", pairing.id()),
 						now.plusSeconds(code.intervalSeconds()));
 				this.audit.record(now, caller.actor(), "pairing.created", "pairing", pairing.id().toString(),
-						"deviceId=" + pairing.deviceId() + " model=" + pairing.model() + " userCode=" + pairing.userCode());
+						"deviceId=" + pairing.deviceId() + " model=" + pairing.model());
 			});
 		}
 		catch (DuplicateKeyException raced) {

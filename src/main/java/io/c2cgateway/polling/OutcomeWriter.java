@@ -268,14 +268,15 @@ final class OutcomeWriter {
 				boolean written = Boolean.TRUE.equals(this.tx.execute((status) -> {
 					boolean ok = this.store.renew(this.holder.owner(), pairing.id, pairing.epoch, renewal);
 					if (ok) {
+						// By id only: a live user code in the trail would let its reader capture the device.
 						this.audit.record(issuedAt, this.holder.actor(), "pairing.code_renewed", "pairing", pairing.id.toString(),
-								"userCode=" + code.userCode());
+								null);
 					}
 					return ok;
 				}));
 				if (written) {
 					this.metrics.renewals.increment();
-					log.info("Pairing {} has a new device code, user code {}", pairing.id, code.userCode());
+					log.info("Pairing {} has a new device code", pairing.id);
 					pairing.deviceCode = code.deviceCode();
 					pairing.codeExpiresAt = codeExpiresAt;
 					pairing.intervalSeconds = code.intervalSeconds();

@@ -275,7 +275,8 @@ class PollStore {
 
 		@Override
 		public String toString() {
-			return "Renewal[userCode=" + this.userCode + ", codeExpiresAt=" + this.codeExpiresAt + "]";
+			// Neither code: the user code captures the device as surely as the device code.
+			return "Renewal[codeExpiresAt=" + this.codeExpiresAt + "]";
 		}
 
 	}

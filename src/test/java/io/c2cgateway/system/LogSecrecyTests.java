@@ -130,4 +130,37 @@ class LogSecrecyTests extends IntegrationTest {
 		assertThat(output.getAll()).doesNotContain(broken);
 	}
 
+	/**
+	 * A live user code is as good as the device: whoever reads it can type it into a Frame.io project
+	 * of their own and capture the device. Neither the log nor the audit trail may hold one, also
+	 * not the fresh code of a renewal.
+	 */
+	@Test
+	void userCodesReachNeitherTheLogNorTheAuditTrail(CapturedOutput output) {
+		debug(List.of("io.c2cgateway"));
+		String deviceId = newDeviceId();
+		JsonNode started = startPairing(newKey("STATION"), deviceId, newModel(), null);
+		String id = started.path("id").asString();
+		String first = started.path("userCode").asString();
+		advanceAndPoll(Duration.ofSeconds(121));
+		String renewed = pairing(id).path("userCode").asString();
+		assertThat(renewed).as("the code was renewed").isNotEqualTo(first);
+		assertThat(this.simulator.approve(renewed)).isTrue();
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(pairing(id).path("status").asString()).isEqualTo("AUTHORIZED");
+
+		String printed = output.getAll();
+		assertThat(printed).as("the flow was logged at all").contains("Pairing " + id);
+		List<String> details = this.jdbc.sql("select coalesce(detail, '') from audit_event where subject_id = ?")
+			.param(id)
+			.query(String.class)
+			.list();
+		assertThat(details).as("created, renewed, authorized").hasSizeGreaterThanOrEqualTo(3);
+		for (String code : List.of(first, renewed)) {
+			String alone = "(?s).*(?<![0-9A-Za-z])" + code + "(?![0-9A-Za-z]).*";
+			assertThat(printed).doesNotMatch(alone);
+			assertThat(details).allSatisfy((detail) -> assertThat(detail).doesNotMatch(alone));
+		}
+	}
+
 }
