@@ -45,7 +45,8 @@ class SecurityConfiguration {
 						"/api/v1/api-keys/**", "/api/v1/devices", "/api/v1/devices/**", "/api/v1/audit-events",
 						"/api/v1/stats")
 				.hasRole("ADMIN")
-				.requestMatchers("/api/**").authenticated()
+				// Fail closed: an API path gets a rule above before anyone may call it.
+				.requestMatchers("/api/**").denyAll()
 				.anyRequest().permitAll())
 			.exceptionHandling((exceptions) -> exceptions
 				.authenticationEntryPoint((request, response, ex) -> write(response, json,
