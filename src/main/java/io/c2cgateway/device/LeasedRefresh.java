@@ -163,7 +163,8 @@ class LeasedRefresh {
 		if (answer instanceof Upstream.Ok<TokenGrant> ok) {
 			return store(row, owner, leasedAt, ok.value(), unknown, actor, trigger);
 		}
-		if (answer instanceof Upstream.Rejected<TokenGrant> rejected
+		// invalid_client, at any status, blames the model's secret, not this device's tokens (contract 1.2).
+		if (answer instanceof Upstream.Rejected<TokenGrant> rejected && !"invalid_client".equals(rejected.error())
 				&& (rejected.status() == 401 || DEAD_TOKEN_ERRORS.contains(rejected.error()))) {
 			String reason = "Frame.io rejected the refresh (" + shorten(rejected.error()) + ")"
 					+ ((unknown != null) ? "; it was the single retry with the stored refresh token after " + unknown
@@ -282,23 +283,27 @@ class LeasedRefresh {
 
 	/**
 	 * The lease is about to end with the pair unstored. Frame.io spent the stored refresh token, so
-	 * the pair is kept in memory and written when the database takes it; the caller hears 503.
+	 * the pair is kept in memory and written when the database takes it. The caller hears 503 while
+	 * the database is unreachable, 500 when it refused the write for another reason.
 	 */
 	private RuntimeException keepForLater(DeviceRow row, String owner, TokenGrant grant, Instant at, String actor,
 			String trigger, int attempts, RuntimeException cause, UnstoredRefreshes.Write write) {
 		String deviceId = row.deviceId();
-		if (this.unstored.keep(deviceId, write)) {
-			count(trigger, "write_deferred");
-			log.warn("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends ({}); "
-					+ "kept in memory until the database takes them", deviceId, attempts, cause.getClass().getSimpleName());
-			return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
-					"The gateway's database is unavailable; the device's new tokens are kept and stored when it is back",
-					Map.of(), DatabaseUnavailable.RETRY_AFTER);
+		if (!this.unstored.keep(deviceId, write)) {
+			count(trigger, "write_failed");
+			log.error("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends, "
+					+ "and too many are kept already: {}", deviceId, attempts, cause.getClass().getSimpleName());
+			return RefreshFailure.toException(RefreshFailure.INTERNAL);
 		}
-		count(trigger, "write_failed");
-		log.error("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends, and too "
-				+ "many are kept already: {}", deviceId, attempts, cause.getClass().getSimpleName());
-		return RefreshFailure.toException(RefreshFailure.INTERNAL);
+		count(trigger, "write_deferred");
+		log.warn("Could not store the refreshed tokens of device {} in {} attempts before its refresh lease ends ({}); "
+				+ "kept in memory until the database takes them", deviceId, attempts, cause.getClass().getSimpleName());
+		if (!DatabaseUnavailable.is(cause)) {
+			return RefreshFailure.toException(RefreshFailure.INTERNAL);
+		}
+		return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
+				"The gateway's database is unavailable; the device's new tokens are kept and stored when it is back",
+				Map.of(), DatabaseUnavailable.RETRY_AFTER);
 	}
 
 	/**

@@ -23,6 +23,9 @@ abstract class CustodyTest extends IntegrationTest {
 	@Autowired
 	protected TokenProperties tokenProperties;
 
+	@Autowired
+	protected UnstoredRefreshes unstored;
+
 	/** A device paired through the API: pairing started by a station, approved in Frame.io, polled. */
 	record Paired(String deviceId, String pairingId, String model, String station) {
 	}

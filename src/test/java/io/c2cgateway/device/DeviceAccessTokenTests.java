@@ -106,6 +106,29 @@ class DeviceAccessTokenTests extends CustodyTest {
 		assertThat(state(paired.deviceId())).isEqualTo("REAUTH_REQUIRED");
 	}
 
+	/**
+	 * RFC 6749 lets the server answer {@code invalid_client} with 401: the model's secret is wrong (a
+	 * mistyped rotation), not the device's tokens, so no device of that model may be sent to re-pair.
+	 */
+	@Test
+	void accessTokenWhenFrameioAnswersInvalidClientWith401ThenUpstreamErrorAndDeviceStaysPaired() {
+		Paired paired = pair();
+		String key = deviceKey(paired);
+		moveBelowMinValidity(paired.deviceId());
+		Secret refreshBefore = stored(paired.deviceId(), "refresh_token");
+		this.simulator.inject(new Fault("token_refresh", paired.deviceId(), 401,
+				java.util.Map.of("error", "invalid_client", "error_description", "Client authentication failed"), null,
+				null, 1));
+
+		Api.Response refused = accessToken(key, paired.deviceId());
+		assertThat(refused.status()).as(refused.body()).isEqualTo(502);
+		assertThat(refused.code()).isEqualTo("upstream_error");
+		assertThat(refused.json().path("upstreamError").asString()).isEqualTo("invalid_client");
+		assertThat(state(paired.deviceId())).isEqualTo("PAIRED");
+		assertThat(stored(paired.deviceId(), "refresh_token")).isEqualTo(refreshBefore);
+		assertThat(accessToken(key, paired.deviceId()).status()).as("the next refresh works").isEqualTo(200);
+	}
+
 	@Test
 	void accessTokenWhenFrameioDownThenUpstreamErrorAndNothingLost() {
 		Paired paired = pair();
@@ -191,6 +214,8 @@ class DeviceAccessTokenTests extends CustodyTest {
 			Api.Response crashed = accessToken(key, paired.deviceId());
 			assertThat(crashed.status()).isEqualTo(500);
 			assertThat(crashed.code()).isEqualTo("internal_error");
+			// The process ends while the write still fails: the pair it kept in memory goes with it.
+			this.unstored.stop();
 			assertThat(this.jdbc.sql("select refresh_lease_until > now() from device where device_id = ?")
 				.param(paired.deviceId())
 				.query(Boolean.class)
