@@ -20,9 +20,12 @@ public record Caller(UUID keyId, String name, Role role, String deviceId) {
 		return this.role == Role.ADMIN;
 	}
 
-	/** The audit actor: the key's name and id. */
+	/**
+	 * The audit actor: role, key id, then name. The id comes first because the name is whatever the
+	 * key's creator chose, and could copy another key's.
+	 */
 	public String actor() {
-		return this.role.name().toLowerCase() + ":" + this.name;
+		return this.role.name().toLowerCase() + ":" + this.keyId + ":" + this.name;
 	}
 
 }

@@ -44,7 +44,7 @@ class AuditTrailTests extends IntegrationTest {
 		List<JsonNode> pairingEvents = events("subjectId=" + id);
 		assertThat(actions(pairingEvents)).containsExactly("pairing.authorized", "pairing.code_renewed", "pairing.created");
 		JsonNode created = pairingEvents.get(2);
-		assertThat(created.path("actor").asString()).isEqualTo("station:" + keyName);
+		assertThat(created.path("actor").asString()).isEqualTo("station:" + keyId + ":" + keyName);
 		assertThat(created.path("subjectType").asString()).isEqualTo("pairing");
 		assertThat(created.path("subjectId").asString()).isEqualTo(id);
 		assertThat(created.path("at").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
@@ -57,6 +57,23 @@ class AuditTrailTests extends IntegrationTest {
 		assertThat(actions(events("subjectId=" + cancelled))).containsExactly("pairing.cancelled", "pairing.created");
 		assertThat(actions(events("subjectId=" + model))).containsExactly("device_model.updated", "device_model.created");
 		assertThat(actions(events("subjectId=" + keyId))).containsExactly("api_key.revoked", "api_key.created");
+	}
+
+	/** A key's name is chosen by whoever mints it; the id in front of it is not, so no key passes for another. */
+	@Test
+	void auditActorWhenAKeyIsNamedLikeTheBootstrapKeyThenTheTwoStillDiffer() {
+		Api.Response minted = admin().post("/api/v1/api-keys", "{\"name\": \"bootstrap-admin\", \"role\": \"ADMIN\"}");
+		assertThat(minted.status()).isEqualTo(201);
+		String lookalikesModel = "m-" + UUID.randomUUID().toString().substring(0, 8);
+		assertThat(this.api.as(minted.json().path("key").asString())
+			.put("/api/v1/device-models/" + lookalikesModel, "{\"clientSecret\": \"s\"}")
+			.status()).isEqualTo(201);
+		String bootstrapsModel = newModel();
+
+		String byLookalike = events("subjectId=" + lookalikesModel).get(0).path("actor").asString();
+		String byBootstrap = events("subjectId=" + bootstrapsModel).get(0).path("actor").asString();
+		assertThat(byLookalike).isEqualTo("admin:" + minted.json().path("id").asString() + ":bootstrap-admin");
+		assertThat(byBootstrap).isEqualTo("admin:00000000-0000-0000-0000-000000000000:bootstrap-admin");
 	}
 
 	@Test
