@@ -17,9 +17,12 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
@@ -44,6 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 public class FrameioClient {
+
+	private static final Logger log = LoggerFactory.getLogger(FrameioClient.class);
 
 	static final String DEVICE_CODE_PATH = "/v2/auth/device/code";
 
@@ -133,6 +138,11 @@ public class FrameioClient {
 				.contentType(MediaType.APPLICATION_FORM_URLENCODED)
 				.body(BodyInserters.fromFormData(form))
 				.exchangeToMono((response) -> readBody(response)
+					.onErrorResume(DataBufferLimitException.class, (tooLarge) -> {
+						log.warn("Frame.io answered {} to {} with more than {} bytes; the body was not read", response.statusCode()
+							.value(), endpoint, MAX_ANSWER_BYTES);
+						return Mono.just("");
+					})
 					.map((body) -> classify(response.statusCode(), response.headers().asHttpHeaders(), body, reader)))
 				.timeout(this.properties.timeout().plusSeconds(1))
 				.onErrorResume((ex) -> Mono.just(failure(ex)))
@@ -145,7 +155,7 @@ public class FrameioClient {
 	 * device codes and tokens included, whenever {@code org.springframework.web} logs at DEBUG.
 	 */
 	private static Mono<String> readBody(ClientResponse response) {
-		return DataBufferUtils.join(response.bodyToFlux(DataBuffer.class)).map((buffer) -> {
+		return DataBufferUtils.join(response.bodyToFlux(DataBuffer.class), MAX_ANSWER_BYTES).map((buffer) -> {
 			try {
 				return buffer.toString(StandardCharsets.UTF_8);
 			}
@@ -217,6 +227,12 @@ public class FrameioClient {
 		}
 		return new Upstream.Unavailable<>("io_error", null);
 	}
+
+	/**
+	 * The most of one answer that is read: Frame.io's answers are well under a kilobyte, and one
+	 * that is not must not fill the heap. A larger body is dropped and the answer judged without it.
+	 */
+	static final int MAX_ANSWER_BYTES = 64 * 1024;
 
 	/** The longest user code the pairing row holds. */
 	static final int USER_CODE_LENGTH = 64;

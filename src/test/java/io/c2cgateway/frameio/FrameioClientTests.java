@@ -68,6 +68,28 @@ class FrameioClientTests {
 		assertThat(code.verificationUriComplete()).isEqualTo("https://next.frame.io/pair/987654");
 	}
 
+	/**
+	 * A misrouted or hostile upstream must not fill the heap: an answer over the cap is not read
+	 * further, and a 2xx over it is no usable answer, however well-formed its start.
+	 */
+	@Test
+	void answerLargerThanTheCapIsNotReadAndCountsAsUnusable() {
+		String padding = " ".repeat(FrameioClient.MAX_ANSWER_BYTES + 1);
+		answer(200, "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":3600}" + padding);
+		Upstream<TokenGrant> tokens = this.client.pollToken(this.credentials, Secret.of("dc")).block();
+		assertThat(tokens).isInstanceOf(Upstream.Rejected.class);
+		assertThat(((Upstream.Rejected<TokenGrant>) tokens).error()).isEqualTo("invalid_response");
+
+		answer(400, "{\"error\":\"authorization_pending\"}" + padding);
+		Upstream<TokenGrant> pending = this.client.pollToken(this.credentials, Secret.of("dc")).block();
+		assertThat(pending).as("its start is not read either").isInstanceOf(Upstream.Rejected.class);
+		assertThat(((Upstream.Rejected<TokenGrant>) pending).error()).isNotEqualTo("authorization_pending");
+
+		answer(200, "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":3600}");
+		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block()).as("the cap leaves normal answers alone")
+			.isInstanceOf(Upstream.Ok.class);
+	}
+
 	@Test
 	void deviceCodeWithoutUrlPairingSendsNoPlatypusHeader() throws Exception {
 		answer(200, "{\"device_code\":\"dc\",\"expires_in\":120,\"user_code\":\"1\",\"verification_uri\":\"u\"}");
