@@ -37,6 +37,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 
 import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.system.InvalidConfigurationException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -72,6 +73,7 @@ public class FrameioClient {
 
 	FrameioClient(WebClient.Builder builder, FrameioProperties properties, Environment environment, JsonMapper json,
 			MeterRegistry meters) {
+		requireHttps(properties, environment);
 		this.properties = properties;
 		this.environment = environment;
 		this.json = json;
@@ -87,6 +89,23 @@ public class FrameioClient {
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.timeout());
 		this.web = builder.clone().clientConnector(new ReactorClientHttpConnector(http)).build();
+	}
+
+	/**
+	 * Every request carries a client secret and most carry tokens: plain http only where the
+	 * upstream is the built-in simulator or a test's stand-in, or where someone allowed it by name.
+	 */
+	private static void requireHttps(FrameioProperties properties, Environment environment) {
+		String url = properties.baseUrl();
+		if (url != null && url.regionMatches(true, 0, "https://", 0, 8)) {
+			return;
+		}
+		if (properties.allowInsecureBaseUrl() || environment.matchesProfiles("sandbox | test")) {
+			return;
+		}
+		throw new InvalidConfigurationException("GATEWAY_FRAMEIO_BASE_URL must be an https:// URL: client secrets and "
+				+ "tokens travel in every request (set GATEWAY_FRAMEIO_ALLOW_INSECURE_BASE_URL=true to allow plain http, "
+				+ "e.g. for a stand-in on the same host)");
 	}
 
 	public Mono<Upstream<DeviceCode>> requestDeviceCode(ClientCredentials client, String scope, boolean urlPairing) {

@@ -14,5 +14,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record FrameioProperties(@DefaultValue("https://api.frame.io") String baseUrl,
 		@DefaultValue("10s") Duration timeout, @DefaultValue("5s") Duration connectTimeout,
 		@DefaultValue("500") int maxConnections, @DefaultValue("2000") int pendingAcquireMaxCount,
-		@DefaultValue("5s") Duration pendingAcquireTimeout, @DefaultValue("30s") Duration maxIdleTime) {
+		@DefaultValue("5s") Duration pendingAcquireTimeout, @DefaultValue("30s") Duration maxIdleTime,
+		@DefaultValue("false") boolean allowInsecureBaseUrl) {
 }

@@ -15,9 +15,11 @@ import org.springframework.mock.env.MockEnvironment;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.system.InvalidConfigurationException;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** The upstream client against a real HTTP server answering as Frame.io documents (and as it may). */
 class FrameioClientTests {
@@ -32,7 +34,7 @@ class FrameioClientTests {
 	void start() throws IOException {
 		this.server.start();
 		FrameioProperties properties = new FrameioProperties(this.server.url("/").toString(), Duration.ofMillis(500),
-				Duration.ofSeconds(1), 10, 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+				Duration.ofSeconds(1), 10, 100, Duration.ofSeconds(1), Duration.ofSeconds(30), true);
 		this.client = new FrameioClient(WebClient.builder(), properties, new MockEnvironment(), JsonMapper.builder().build(),
 				new SimpleMeterRegistry());
 	}
@@ -88,6 +90,26 @@ class FrameioClientTests {
 		answer(200, "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":3600}");
 		assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block()).as("the cap leaves normal answers alone")
 			.isInstanceOf(Upstream.Ok.class);
+	}
+
+	/** Client secrets and tokens travel in these requests: plain http is a choice someone must make on purpose. */
+	@Test
+	void plainHttpBaseUrlOutsideTheSandboxAndTestsIsRefusedUnlessAllowed() {
+		FrameioProperties plain = new FrameioProperties("http://frame.example", Duration.ofSeconds(1), Duration.ofSeconds(1),
+				10, 100, Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> new FrameioClient(WebClient.builder(), plain, new MockEnvironment(), JsonMapper.builder().build(),
+					new SimpleMeterRegistry()))
+			.withMessageContaining("GATEWAY_FRAMEIO_BASE_URL")
+			.withMessageContaining("GATEWAY_FRAMEIO_ALLOW_INSECURE_BASE_URL")
+			.withMessageNotContaining("frame.example");
+		MockEnvironment sandbox = new MockEnvironment();
+		sandbox.setActiveProfiles("sandbox");
+		new FrameioClient(WebClient.builder(), plain, sandbox, JsonMapper.builder().build(), new SimpleMeterRegistry());
+		FrameioProperties https = new FrameioProperties("https://api.frame.io", Duration.ofSeconds(1), Duration.ofSeconds(1),
+				10, 100, Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+		new FrameioClient(WebClient.builder(), https, new MockEnvironment(), JsonMapper.builder().build(),
+				new SimpleMeterRegistry());
 	}
 
 	@Test
