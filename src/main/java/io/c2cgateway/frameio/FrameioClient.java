@@ -194,7 +194,8 @@ public class FrameioClient {
 			}
 		}
 		if (status.value() == 429) {
-			return new Upstream.RateLimited<>(retryAfter(headers));
+			String error = errorCode(status, body);
+			return new Upstream.RateLimited<>(retryAfter(headers), Upstream.isStatusOnly(error) ? null : error);
 		}
 		if (status.is5xxServerError()) {
 			return new Upstream.Unavailable<>("http_" + status.value(), retryAfter(headers));

@@ -13,8 +13,25 @@ public sealed interface Upstream<T> {
 	record Rejected<T>(int status, String error) implements Upstream<T> {
 	}
 
-	/** 429: Frame.io asks us to slow down; {@code retryAfter} may be null. */
-	record RateLimited<T>(Duration retryAfter) implements Upstream<T> {
+	/**
+	 * 429: Frame.io asks us to slow down; {@code retryAfter} may be null, and so may {@code error},
+	 * the OAuth error code the answer carried ({@code slow_down} raises a poll's interval).
+	 */
+	record RateLimited<T>(Duration retryAfter, String error) implements Upstream<T> {
+
+		public RateLimited(Duration retryAfter) {
+			this(retryAfter, null);
+		}
+
+		public boolean slowDown() {
+			return "slow_down".equals(this.error);
+		}
+
+	}
+
+	/** Error codes made up from the status when the answer carried no OAuth or Frame.io error. */
+	static boolean isStatusOnly(String error) {
+		return error != null && error.startsWith("http_");
 	}
 
 	/** No answer we can use: timeout, connection failure, 5xx. {@code retryAfter} may be null. */

@@ -50,7 +50,8 @@ final class PollRules {
 		if (answer instanceof Upstream.Ok<TokenGrant> ok) {
 			return new Decision.Authorize(ok.value(), at, at);
 		}
-		if (answer instanceof Upstream.Rejected<TokenGrant> rejected) {
+		// A 4xx without an OAuth error is a proxy's or CDN's page, not Frame.io's verdict: transient (contract 1.2).
+		if (answer instanceof Upstream.Rejected<TokenGrant> rejected && !statusOnly(rejected)) {
 			switch (rejected.error()) {
 				case "authorization_pending":
 					return new Decision.Reschedule(at.plusSeconds(pairing.intervalSeconds), pairing.intervalSeconds, 0,
@@ -69,21 +70,24 @@ final class PollRules {
 					return new Decision.Finish("FAILED", rejected.error(), at, at);
 			}
 		}
+		// slow_down counts whatever the status, also inside a 429 (contract 1.2).
+		boolean slowDown = answer instanceof Upstream.RateLimited<TokenGrant> limited && limited.slowDown();
+		int interval = slowDown ? pairing.intervalSeconds + SLOW_DOWN_INCREMENT : pairing.intervalSeconds;
 		int backoff = nextBackoff(pairing);
-		long waitSeconds = Math.max(Math.max(backoff, pairing.intervalSeconds), retryAfter(answer).toSeconds());
+		long waitSeconds = Math.max(Math.max(backoff, interval), retryAfter(answer).toSeconds());
 		Instant next = at.plusSeconds(waitSeconds);
 		if (pairing.codeExpiresAt != null && next.isAfter(pairing.codeExpiresAt)) {
 			// Backoff never outlives the code: when it dies, the next step is a renewal, not a poll.
 			next = laterOf(pairing.codeExpiresAt, at);
 		}
-		return new Decision.Reschedule(next, pairing.intervalSeconds, backoff, false, at);
+		return new Decision.Reschedule(next, interval, backoff, slowDown, at);
 	}
 
 	private Decision afterRenewal(Tracked pairing, Upstream<DeviceCode> renewal, Instant at, Instant polledAt) {
 		if (renewal instanceof Upstream.Ok<DeviceCode> ok) {
 			return new Decision.Renew(ok.value(), at, polledAt);
 		}
-		if (renewal instanceof Upstream.Rejected<DeviceCode> rejected) {
+		if (renewal instanceof Upstream.Rejected<DeviceCode> rejected && !statusOnly(rejected)) {
 			return new Decision.Finish("FAILED", rejected.error(), at, polledAt);
 		}
 		int backoff = nextBackoff(pairing);
@@ -93,6 +97,10 @@ final class PollRules {
 		}
 		boolean visible = pairing.codeExpiresAt == null || pairing.codeExpiresAt.isAfter(at);
 		return new Decision.CodeDead(at, next, backoff, visible, polledAt);
+	}
+
+	private static boolean statusOnly(Upstream.Rejected<?> rejected) {
+		return rejected.status() >= 400 && rejected.status() < 500 && Upstream.isStatusOnly(rejected.error());
 	}
 
 	private int nextBackoff(Tracked pairing) {

@@ -8,7 +8,8 @@ import java.util.Map;
  * {@code token_poll}, {@code token_refresh}, {@code revoke}) of {@code clientId} (null: any).
  * {@code delay} holds the answer back, to provoke the gateway's timeout. A {@link #late} fault
  * instead lets the request take effect and only holds its real answer back: with a delay beyond
- * the gateway's timeout, Frame.io acted (a refresh token spent, say) and the answer is lost.
+ * the gateway's timeout, Frame.io acted (a refresh token spent, say) and the answer is lost. A
+ * {@code body} that is a {@code String} is sent as an HTML page, as a proxy or CDN would answer.
  */
 public final class Fault {
 

@@ -112,12 +112,15 @@ class SimulatorController {
 				Thread.currentThread().interrupt();
 			}
 		}
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.status())
-			.contentType(MediaType.APPLICATION_JSON);
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.status());
 		if (answer.retryAfter() != null) {
 			response.header(HttpHeaders.RETRY_AFTER, answer.retryAfter());
 		}
-		return response.body(new Body(answer.body()));
+		if (answer.body() instanceof String page) {
+			// As a proxy or CDN in front of Frame.io answers: an HTML page, no OAuth error in sight.
+			return response.contentType(MediaType.TEXT_HTML).body(page);
+		}
+		return response.contentType(MediaType.APPLICATION_JSON).body(new Body(answer.body()));
 	}
 
 	private static Map<String, String> headers(HttpServletRequest request) {

@@ -84,6 +84,46 @@ class PollingRulesTests extends IntegrationTest {
 		assertThat(pairing(started.path("id").asString()).path("pollIntervalSeconds").asInt()).isEqualTo(15);
 	}
 
+	/** Contract 1.2: slow_down counts whatever the status, also inside a 429 (whose Retry-After still holds). */
+	@Test
+	void pollWhenSlowDownComesInsideA429ThenIntervalGrowsByFiveAndRetryAfterIsHonoured() {
+		JsonNode started = start(null);
+		this.simulator.inject(new Fault("token_poll", this.deviceId, 429, java.util.Map.of("error", "slow_down"), "12", null, 1));
+		advanceAndPoll(Duration.ofSeconds(5));
+		JsonNode slower = pairing(started.path("id").asString());
+		assertThat(slower.path("status").asString()).isEqualTo("PENDING");
+		assertThat(slower.path("pollIntervalSeconds").asInt()).as("interval += 5").isEqualTo(10);
+		advanceAndPoll(Duration.ofSeconds(11));
+		assertThat(polls()).as("Retry-After: 12").isEqualTo(1);
+		advanceAndPoll(Duration.ofSeconds(1));
+		assertThat(polls()).isEqualTo(2);
+		advanceAndPoll(Duration.ofSeconds(9));
+		assertThat(polls()).as("the new interval holds after the pause").isEqualTo(2);
+		advanceAndPoll(Duration.ofSeconds(1));
+		assertThat(polls()).isEqualTo(3);
+	}
+
+	/**
+	 * Contract 1.2: a 4xx that is no OAuth error (an HTML page from a proxy or CDN, a bare 404 or 408)
+	 * is transient like a 5xx, never a reason to end the pairing.
+	 */
+	@ParameterizedTest
+	@ValueSource(ints = { 404, 408, 403 })
+	void pollWhenA4xxIsNoOAuthErrorThenBacksOffAndThePairingStaysPending(int status) {
+		JsonNode started = start(null);
+		this.simulator.inject(new Fault("token_poll", this.deviceId, status,
+				"<html><body><h1>" + status + "</h1>cdn edge</body></html>", null, null, 1));
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(pairing(started.path("id").asString()).path("status").asString()).isEqualTo("PENDING");
+		advanceAndPoll(Duration.ofSeconds(9));
+		assertThat(polls()).as("backed off: 2x the interval").isEqualTo(1);
+		advanceAndPoll(Duration.ofSeconds(1));
+		assertThat(polls()).isEqualTo(2);
+		this.simulator.approve(pairing(started.path("id").asString()).path("userCode").asString());
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(pairing(started.path("id").asString()).path("status").asString()).isEqualTo("AUTHORIZED");
+	}
+
 	@Test
 	void pollWhenAccessDeniedThenDeniedAndPollingStops() {
 		JsonNode started = start(null);
