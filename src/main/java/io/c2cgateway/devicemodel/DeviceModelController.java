@@ -56,6 +56,10 @@ class DeviceModelController {
 		if (request.scope() != null && !SCOPE.matcher(request.scope()).matches()) {
 			problems.add(new FieldProblem("scope", "must be space separated values of asset_create, offline"));
 		}
+		else if (request.scope() != null && !List.of(request.scope().trim().split("\\s+")).contains("offline")) {
+			// Without it Frame.io issues no refresh token: the gateway could never refresh the device.
+			problems.add(new FieldProblem("scope", "must contain offline"));
+		}
 		if (request.defaultClientVersion() != null && !SEMVER.matcher(request.defaultClientVersion()).matches()) {
 			problems.add(new FieldProblem("defaultClientVersion", "must be a semantic version"));
 		}

@@ -53,6 +53,24 @@ class DeviceModelApiTests extends IntegrationTest {
 		assertThat(admin().get("/api/v1/device-models/" + model).status()).isEqualTo(404);
 	}
 
+	/** Contract 1.2: without offline Frame.io issues no refresh token, and custody of the device is impossible. */
+	@Test
+	void scopeWithoutOfflineIsValidationFailedOnScopeAndChangesNothing() {
+		String model = name();
+		Api.Response created = admin().put("/api/v1/device-models/" + model,
+				"{\"clientSecret\": \"s\", \"scope\": \"asset_create\"}");
+		assertThat(created.status()).isEqualTo(400);
+		assertThat(created.code()).isEqualTo("validation_failed");
+		assertThat(created.json().path("errors").path(0).path("field").asString()).isEqualTo("scope");
+		assertThat(admin().get("/api/v1/device-models/" + model).status()).isEqualTo(404);
+
+		assertThat(admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"s\"}").status()).isEqualTo(201);
+		Api.Response narrowed = admin().put("/api/v1/device-models/" + model, "{\"scope\": \"asset_create\"}");
+		assertThat(narrowed.status()).isEqualTo(400);
+		assertThat(admin().get("/api/v1/device-models/" + model).json().path("scope").asString())
+			.isEqualTo("asset_create offline");
+	}
+
 	@Test
 	void deleteIsRefusedWhileAPendingPairingUsesTheModel() {
 		String model = newModel();
