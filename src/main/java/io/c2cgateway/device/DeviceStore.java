@@ -180,10 +180,10 @@ class DeviceStore {
 	 * a lease that ran out meanwhile must not throw them away while they are still the newest.
 	 */
 	boolean storeRefreshed(String deviceId, long version, String sealedAccess, Instant accessExpiresAt,
-			String sealedRefresh, Instant issuedAt, Instant refreshExpiresAt) {
+			String sealedRefresh, Instant refreshIssuedAt, Instant refreshExpiresAt, Instant at) {
 		return this.jdbc.sql("""
 				update device set access_token_enc = :access, access_token_expires_at = :accessExpires,
-				    refresh_token_enc = :refresh, refresh_token_issued_at = :at, refresh_token_expires_at = :refreshExpires,
+				    refresh_token_enc = :refresh, refresh_token_issued_at = :issued, refresh_token_expires_at = :refreshExpires,
 				    last_refresh_at = :at, version = version + 1, refresh_lease_owner = null, refresh_lease_until = null,
 				    refresh_failed_by = null, refresh_failure = null, refresh_failed_at = null, refresh_unknown_since = null
 				where device_id = :deviceId and version = :version and state = 'PAIRED'
@@ -191,7 +191,8 @@ class DeviceStore {
 			.param("access", sealedAccess)
 			.param("accessExpires", utc(accessExpiresAt))
 			.param("refresh", sealedRefresh)
-			.param("at", utc(issuedAt))
+			.param("issued", utc(refreshIssuedAt))
+			.param("at", utc(at))
 			.param("refreshExpires", utc(refreshExpiresAt))
 			.param("deviceId", deviceId)
 			.param("version", version)

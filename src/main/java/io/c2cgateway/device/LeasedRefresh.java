@@ -222,14 +222,19 @@ class LeasedRefresh {
 		Instant at = this.clock.instant();
 		Instant accessExpiresAt = at.plusSeconds(grant.expiresInSeconds());
 		String sealedAccess = this.box.seal(grant.accessToken(), TokenRefresher.TABLE, "access_token", deviceId);
-		String sealedRefresh = this.box.seal(grant.refreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
+		// No new refresh token in the answer: the current one stays in force, with its own life.
+		boolean rotated = grant.refreshToken() != null;
+		String sealedRefresh = rotated ? this.box.seal(grant.refreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId)
+				: row.sealedRefreshToken();
+		Refresh refresh = new Refresh(sealedRefresh, rotated ? at : row.refreshTokenIssuedAt(),
+				rotated ? at.plus(DeviceCustody.REFRESH_TOKEN_LIFE) : row.refreshTokenExpiresAt());
 		String detail = "trigger=" + trigger + ((unknown != null) ? " afterUnknownOutcome=true" : "");
 		long deadline = leasedAt + this.leaseTtl.minus(WRITE_MARGIN).toNanos();
 		Duration pause = FIRST_WRITE_PAUSE;
 		boolean stored;
 		for (int attempt = 1;; attempt++) {
 			try {
-				stored = writePair(row, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail);
+				stored = writePair(row, sealedAccess, accessExpiresAt, refresh, at, actor, detail);
 				if (attempt > 1) {
 					log.info("Stored the refreshed tokens of device {} at attempt {}", deviceId, attempt);
 				}
@@ -239,7 +244,7 @@ class LeasedRefresh {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
 					throw keepForLater(row, owner, grant, at, actor, trigger, attempt, ex,
-							() -> writeLate(row, owner, grant, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail));
+							() -> writeLate(row, owner, grant, sealedAccess, accessExpiresAt, refresh, at, actor, detail));
 				}
 				if (attempt == 1) {
 					log.warn("Storing the refreshed tokens of device {} failed ({}); retrying for up to {} ms", deviceId,
@@ -262,11 +267,11 @@ class LeasedRefresh {
 	}
 
 	/** The new pair and its audit event, fenced by the version the refresh started from. */
-	private boolean writePair(DeviceRow row, String sealedAccess, Instant accessExpiresAt, String sealedRefresh,
-			Instant at, String actor, String detail) {
+	private boolean writePair(DeviceRow row, String sealedAccess, Instant accessExpiresAt, Refresh refresh, Instant at,
+			String actor, String detail) {
 		return Boolean.TRUE.equals(this.tx.execute((status) -> {
-			if (!this.store.storeRefreshed(row.deviceId(), row.version(), sealedAccess, accessExpiresAt, sealedRefresh,
-					at, at.plus(DeviceCustody.REFRESH_TOKEN_LIFE))) {
+			if (!this.store.storeRefreshed(row.deviceId(), row.version(), sealedAccess, accessExpiresAt, refresh.sealed(),
+					refresh.issuedAt(), refresh.expiresAt(), at)) {
 				return false;
 			}
 			this.audit.record(at, actor, "device.tokens_refreshed", "device", row.deviceId(), detail);
@@ -275,8 +280,8 @@ class LeasedRefresh {
 	}
 
 	private void writeLate(DeviceRow row, String owner, TokenGrant grant, String sealedAccess, Instant accessExpiresAt,
-			String sealedRefresh, Instant at, String actor, String detail) {
-		if (!writePair(row, sealedAccess, accessExpiresAt, sealedRefresh, at, actor, detail + " stored=late")) {
+			Refresh refresh, Instant at, String actor, String detail) {
+		if (!writePair(row, sealedAccess, accessExpiresAt, refresh, at, actor, detail + " stored=late")) {
 			orphaned(row, owner, grant, at, actor);
 		}
 	}
@@ -314,6 +319,11 @@ class LeasedRefresh {
 		String deviceId = row.deviceId();
 		this.store.release(deviceId, owner);
 		DeviceRow now = this.store.find(deviceId).orElse(null);
+		if (now != null && DeviceRow.REVOKED.equals(now.state()) && grant.refreshToken() == null) {
+			// The refresh token did not rotate: the device's own revocation covers it; the access token runs out.
+			log.info("Device {} was revoked during a refresh that rotated no refresh token", deviceId);
+			return;
+		}
 		if (now != null && DeviceRow.REVOKED.equals(now.state())) {
 			UUID job = UUID.randomUUID();
 			this.tx.executeWithoutResult((status) -> {
@@ -344,6 +354,10 @@ class LeasedRefresh {
 
 	private static String shorten(String error) {
 		return (error == null) ? "unknown" : (error.length() > 64) ? error.substring(0, 64) : error;
+	}
+
+	/** The refresh token to store with a new access token: a rotated one, or the current one kept. */
+	private record Refresh(String sealed, Instant issuedAt, Instant expiresAt) {
 	}
 
 }

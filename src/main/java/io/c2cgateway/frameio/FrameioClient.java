@@ -125,7 +125,7 @@ public class FrameioClient {
 		MultiValueMap<String, String> form = credentials(client);
 		form.add("grant_type", "refresh_token");
 		form.add("refresh_token", refreshToken.reveal());
-		return call("token_refresh", TOKEN_PATH, client, false, form, this::toTokens);
+		return call("token_refresh", TOKEN_PATH, client, false, form, this::toRefreshedTokens);
 	}
 
 	public Mono<Upstream<Boolean>> revoke(ClientCredentials client, Secret token) {
@@ -270,6 +270,16 @@ public class FrameioClient {
 		return new DeviceCode(Secret.of(deviceCode), userCode, verificationUri,
 				complete.isString() ? complete.asString() : null, name.isString() ? name.asString() : null,
 				wholeSecondsUp(body.path("expires_in"), 120), (int) wholeSecondsUp(body.path("interval"), 5));
+	}
+
+	private TokenGrant toRefreshedTokens(JsonNode body) {
+		JsonNode refresh = body.path("refresh_token");
+		if (refresh.isMissingNode() || refresh.isNull()) {
+			JsonNode type = body.path("token_type");
+			return new TokenGrant(Secret.of(requiredText(body, "access_token")), null,
+					wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
+		}
+		return toTokens(body);
 	}
 
 	private TokenGrant toTokens(JsonNode body) {

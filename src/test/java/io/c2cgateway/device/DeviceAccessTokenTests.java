@@ -129,6 +129,29 @@ class DeviceAccessTokenTests extends CustodyTest {
 		assertThat(accessToken(key, paired.deviceId()).status()).as("the next refresh works").isEqualTo(200);
 	}
 
+	/** RFC 6749 section 6: a refresh answer without refresh_token leaves the current one in force. */
+	@Test
+	void accessTokenWhenTheRefreshAnswerCarriesNoRefreshTokenThenTheCurrentOneIsKept() {
+		Paired paired = pair();
+		String key = deviceKey(paired);
+		moveBelowMinValidity(paired.deviceId());
+		Secret refreshBefore = stored(paired.deviceId(), "refresh_token");
+		this.simulator.inject(new Fault("token_refresh", paired.deviceId(), 200,
+				java.util.Map.of("access_token", "access-without-rotation", "expires_in", 3600, "token_type", "bearer"),
+				null, null, 1));
+
+		Api.Response served = accessToken(key, paired.deviceId());
+		assertThat(served.status()).as(served.body()).isEqualTo(200);
+		assertThat(served.json().path("accessToken").asString()).isEqualTo("access-without-rotation");
+		assertThat(state(paired.deviceId())).isEqualTo("PAIRED");
+		assertThat(stored(paired.deviceId(), "refresh_token")).isEqualTo(refreshBefore);
+
+		moveBelowMinValidity(paired.deviceId());
+		Api.Response next = accessToken(key, paired.deviceId());
+		assertThat(next.status()).as("the kept refresh token still works").isEqualTo(200);
+		assertThat(this.simulator.accessTokenValid(next.json().path("accessToken").asString())).isTrue();
+	}
+
 	@Test
 	void accessTokenWhenFrameioDownThenUpstreamErrorAndNothingLost() {
 		Paired paired = pair();
