@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
@@ -12,11 +13,15 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.Patterns;
 import io.c2cgateway.system.QueryParameters;
 
 /**
@@ -30,6 +35,8 @@ class DeviceController {
 
 	static final Set<String> STATES = Set.of("PAIRED", "REAUTH_REQUIRED", "REVOKED");
 
+	private static final Pattern SEMVER = Pattern.compile(Patterns.SEMVER);
+
 	private final DeviceService devices;
 
 	DeviceController(DeviceService devices) {
@@ -38,8 +45,13 @@ class DeviceController {
 
 	@PostMapping("/{deviceId}/access-token")
 	ResponseEntity<AccessTokenResponse> accessToken(@PathVariable String deviceId,
-			@AuthenticationPrincipal Caller caller) {
-		TokenRefresher.AccessToken token = this.devices.accessToken(deviceId, caller);
+			@RequestBody(required = false) ClientVersionReport report, @AuthenticationPrincipal Caller caller) {
+		String clientVersion = (report != null) ? report.clientVersion() : null;
+		if (clientVersion != null && (clientVersion.length() > 64 || !SEMVER.matcher(clientVersion).matches())) {
+			throw ApiException.validation(
+					List.of(new FieldProblem("clientVersion", "must be a semantic version of at most 64 characters")));
+		}
+		TokenRefresher.AccessToken token = this.devices.accessToken(deviceId, caller, clientVersion);
 		return ResponseEntity.ok()
 			.cacheControl(CacheControl.noStore())
 			.body(new AccessTokenResponse(token.token().reveal(), "bearer", token.expiresAt()));
@@ -97,6 +109,10 @@ class DeviceController {
 			return "AccessTokenResponse[accessToken=***, expiresAt=" + this.expiresAt + "]";
 		}
 
+	}
+
+	/** What a device may report when it asks for a token: its firmware's version, when it changed. */
+	record ClientVersionReport(String clientVersion) {
 	}
 
 }

@@ -65,11 +65,28 @@ class DeviceService {
 	}
 
 	/** A DEVICE key may only ask for itself; any other device is hidden (404), as is an unknown one. */
-	TokenRefresher.AccessToken accessToken(String deviceId, Caller caller) {
+	TokenRefresher.AccessToken accessToken(String deviceId, Caller caller, String clientVersion) {
 		if (!caller.isAdmin() && (caller.deviceId() == null || !caller.deviceId().equals(deviceId))) {
 			throw ApiException.notFound("Device");
 		}
-		return this.refresher.validToken(requireId(deviceId), caller.actor());
+		String id = requireId(deviceId);
+		if (clientVersion != null) {
+			reportClientVersion(id, clientVersion, caller.actor());
+		}
+		return this.refresher.validToken(id, caller.actor());
+	}
+
+	/**
+	 * New firmware: refreshes and revocations name it in {@code x-client-version} from now on. The
+	 * row's version is left alone, so a refresh already under way is not fenced out by it.
+	 */
+	private void reportClientVersion(String deviceId, String clientVersion, String actor) {
+		this.tx.executeWithoutResult((status) -> {
+			if (this.store.updateClientVersion(deviceId, clientVersion)) {
+				this.audit.record(this.clock.instant(), actor, "device.client_version_reported", "device", deviceId,
+						"clientVersion=" + clientVersion);
+			}
+		});
 	}
 
 	DeviceView get(String deviceId) {

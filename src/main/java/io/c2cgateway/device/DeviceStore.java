@@ -159,6 +159,14 @@ class DeviceStore {
 				""").param("owner", owner).param("failure", failure).param("at", utc(at)).param("deviceId", deviceId).update();
 	}
 
+	/** True when the version changed (it is a new one for this device). */
+	boolean updateClientVersion(String deviceId, String clientVersion) {
+		return this.jdbc.sql("""
+				update device set client_version = :clientVersion
+				where device_id = :deviceId and client_version <> :clientVersion
+				""").param("deviceId", deviceId).param("clientVersion", clientVersion).update() == 1;
+	}
+
 	void release(String deviceId, String owner) {
 		this.jdbc.sql("""
 				update device set refresh_lease_owner = null, refresh_lease_until = null

@@ -129,6 +129,38 @@ class DeviceAccessTokenTests extends CustodyTest {
 		assertThat(accessToken(key, paired.deviceId()).status()).as("the next refresh works").isEqualTo(200);
 	}
 
+	/**
+	 * Contract 1.2: x-client-version selects Frame.io's configuration for the device model, so a
+	 * device that reports new firmware is named by it from then on; a malformed report changes nothing.
+	 */
+	@Test
+	void accessTokenWithAReportedClientVersionThenRefreshesSendItAndTheDeviceShowsIt() {
+		Paired paired = pair();
+		String key = deviceKey(paired);
+		Api device = this.api.as(key);
+		String path = "/api/v1/devices/" + paired.deviceId() + "/access-token";
+
+		Api.Response malformed = device.post(path, "{\"clientVersion\": \"v2\"}");
+		assertThat(malformed.status()).isEqualTo(400);
+		assertThat(malformed.code()).isEqualTo("validation_failed");
+		assertThat(malformed.json().path("errors").path(0).path("field").asString()).isEqualTo("clientVersion");
+		assertThat(admin().get("/api/v1/devices/" + paired.deviceId()).json().path("clientVersion").asString())
+			.isEqualTo("2.1.0");
+
+		assertThat(device.post(path, "").status()).as("no body is fine").isEqualTo(200);
+		assertThat(device.post(path, "{}").status()).as("an empty one too").isEqualTo(200);
+		moveBelowMinValidity(paired.deviceId());
+		Api.Response reported = device.post(path, "{\"clientVersion\": \"2.2.0\"}");
+		assertThat(reported.status()).as(reported.body()).isEqualTo(200);
+		List<FrameioSimulator.Request> refreshes = this.simulator.requests()
+			.stream()
+			.filter((request) -> "token_refresh".equals(request.endpoint()) && paired.deviceId().equals(request.clientId()))
+			.toList();
+		assertThat(refreshes).last().extracting(FrameioSimulator.Request::clientVersion).isEqualTo("2.2.0");
+		assertThat(admin().get("/api/v1/devices/" + paired.deviceId()).json().path("clientVersion").asString())
+			.isEqualTo("2.2.0");
+	}
+
 	/** RFC 6749 section 6: a refresh answer without refresh_token leaves the current one in force. */
 	@Test
 	void accessTokenWhenTheRefreshAnswerCarriesNoRefreshTokenThenTheCurrentOneIsKept() {
