@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -136,8 +137,9 @@ class IdempotencyFilter extends OncePerRequestFilter {
 		boolean finished = false;
 		try {
 			chain.doFilter(new CachedBodyRequest(request, body, null), captured);
+			String cacheControl = captured.getHeader(HttpHeaders.CACHE_CONTROL);
 			this.keys.finish(caller.keyId(), key, run.claim(), captured.getStatus(), captured.getContentType(),
-					captured.getContentAsByteArray());
+					captured.getContentAsByteArray(), cacheControl != null && cacheControl.contains("no-store"));
 			finished = true;
 		}
 		finally {

@@ -43,6 +43,12 @@ public class IdempotencyKeys implements SmartLifecycle {
 	/** The logical column name stored bodies are sealed under. */
 	static final String BODY = "body";
 
+	/** How long an answer holding a shown-once secret is kept: long enough for a retry, no longer. */
+	static final Duration SHOWN_ONCE_TTL = Duration.ofHours(1);
+
+	/** Larger answers (a big batch) are not kept: ~180 KB a key would let one station fill the table. */
+	static final int MOST_STORED_BYTES = 64 * 1024;
+
 	private final IdempotencyStore store;
 
 	private final SecretBox box;
@@ -89,14 +95,22 @@ public class IdempotencyKeys implements SmartLifecycle {
 		return new Decision.InProgress();
 	}
 
-	/** Ends a run: a 2xx or 4xx answer is kept for replays, anything else frees the key. */
-	void finish(UUID callerKeyId, String key, UUID claim, int status, String contentType, byte[] body) {
+	/**
+	 * Ends a run: a 2xx or 4xx answer is kept for replays, anything else frees the key. An answer
+	 * that carries a shown-once secret ({@code shownOnce}: marked {@code no-store}) is kept for
+	 * {@link #SHOWN_ONCE_TTL} at most; one larger than {@link #MOST_STORED_BYTES} is not kept, so a
+	 * retry with the same key runs again.
+	 */
+	void finish(UUID callerKeyId, String key, UUID claim, int status, String contentType, byte[] body,
+			boolean shownOnce) {
 		this.running.remove(claim);
-		boolean keep = (status >= 200 && status < 300) || (status >= 400 && status < 500);
+		boolean keep = ((status >= 200 && status < 300) || (status >= 400 && status < 500))
+				&& body.length <= MOST_STORED_BYTES;
 		try {
 			if (keep) {
 				String sealed = this.box.seal(Secret.of(Base64.getEncoder().encodeToString(body)), TABLE, BODY, claim);
-				if (!this.store.complete(callerKeyId, key, claim, status, contentType, sealed)) {
+				Duration keptFor = shownOnce ? SHOWN_ONCE_TTL : this.ttl;
+				if (!this.store.complete(callerKeyId, key, claim, status, contentType, sealed, keptFor)) {
 					log.warn("Idempotency claim {} was taken over before its response could be stored", claim);
 				}
 				return;

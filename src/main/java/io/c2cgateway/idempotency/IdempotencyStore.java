@@ -59,11 +59,13 @@ class IdempotencyStore {
 	}
 
 	/** Stores the response of a claimed run; false when the claim was lost meanwhile. */
-	boolean complete(UUID callerKeyId, String key, UUID claim, int status, String contentType, String sealedBody) {
+	boolean complete(UUID callerKeyId, String key, UUID claim, int status, String contentType, String sealedBody,
+			Duration keptFor) {
 		return this.jdbc.update("""
-				update idempotency_key set state = 'DONE', status = ?, content_type = ?, body_enc = ?
+				update idempotency_key set state = 'DONE', status = ?, content_type = ?, body_enc = ?,
+				    expires_at = least(expires_at, now() + make_interval(secs => ?))
 				where caller_key_id = ? and idempotency_key = ? and claim = ? and state = 'RUNNING'
-				""", status, contentType, sealedBody, callerKeyId, key, claim) == 1;
+				""", status, contentType, sealedBody, keptFor.toSeconds(), callerKeyId, key, claim) == 1;
 	}
 
 	/** Frees the key after a run whose response is not kept (5xx, failure): a retry runs anew. */

@@ -12,6 +12,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -39,7 +40,9 @@ class ApiKeyController {
 	@ApiResponse(responseCode = "201", description = "Created; `key` is shown only here")
 	ResponseEntity<ApiKeyService.CreatedApiKey> create(@Valid @RequestBody NewApiKey request,
 			@AuthenticationPrincipal Caller caller) {
+		// Shown once: no cache may keep it, and the idempotency store keeps it one hour at most.
 		return ResponseEntity.status(HttpStatus.CREATED)
+			.cacheControl(CacheControl.noStore())
 			.body(this.keys.create(request.name().trim(), Role.valueOf(request.role()), caller));
 	}
 

@@ -224,6 +224,59 @@ class IdempotencyTests extends IntegrationTest {
 			.hasSize(1);
 	}
 
+	/**
+	 * A stored answer that carries a shown-once secret (a new API key, a device key, an access
+	 * token: every answer marked {@code Cache-Control: no-store}) is a copy of that secret; it is
+	 * kept one hour at most, long enough for a station to retry, instead of the full day.
+	 */
+	@Test
+	void postWhenTheAnswerCarriesAShownOnceSecretThenItIsKeptOneHourAtMost() {
+		String secretKey = UUID.randomUUID().toString();
+		Api.Response minted = post(Api.BOOTSTRAP_KEY, "/api/v1/api-keys",
+				"{\"name\": \"idem-ttl-" + secretKey.substring(0, 8) + "\", \"role\": \"STATION\"}", secretKey);
+		assertThat(minted.status()).isEqualTo(201);
+		assertThat(minted.header("Cache-Control")).contains("no-store");
+		String plainKey = UUID.randomUUID().toString();
+		String station = newKey("STATION");
+		assertThat(post(station, "/api/v1/pairings", pairingBody(newDeviceId(), newModel()), plainKey).status())
+			.isEqualTo(201);
+
+		assertThat(keptFor(secretKey)).isLessThanOrEqualTo(Duration.ofHours(1));
+		assertThat(keptFor(plainKey)).isGreaterThan(Duration.ofHours(23));
+		assertThat(post(Api.BOOTSTRAP_KEY, "/api/v1/api-keys",
+				"{\"name\": \"idem-ttl-" + secretKey.substring(0, 8) + "\", \"role\": \"STATION\"}", secretKey)
+			.body()).as("still replayed meanwhile").isEqualTo(minted.body());
+	}
+
+	/** Answers over the cap are not kept: a retry with the same key runs again (batch items are idempotent per device). */
+	@Test
+	void postWhenTheAnswerIsLargerThanTheCapThenItIsNotKeptAndARetryRunsAnew() {
+		String station = newKey("STATION");
+		StringBuilder items = new StringBuilder();
+		for (int i = 0; i < 400; i++) {
+			items.append((i > 0) ? "," : "").append("{\"deviceId\": \"SN-cap-").append(i).append("\", \"model\": \"no-such-model\"}");
+		}
+		String key = UUID.randomUUID().toString();
+		Api.Response first = post(station, "/api/v1/pairings/batch", "{\"items\": [" + items + "]}", key);
+		assertThat(first.status()).isEqualTo(200);
+		assertThat(first.body().length()).as("over the 64 KiB cap").isGreaterThan(64 * 1024);
+		assertThat(this.jdbc.sql("select count(*) from idempotency_key where idempotency_key = ?")
+			.param(key)
+			.query(Long.class)
+			.single()).isZero();
+		Api.Response again = post(station, "/api/v1/pairings/batch", "{\"items\": [" + items + "]}", key);
+		assertThat(again.status()).isEqualTo(200);
+		assertThat(again.header("Idempotent-Replayed")).isNull();
+	}
+
+	private Duration keptFor(String idempotencyKey) {
+		return Duration.ofMillis(this.jdbc
+			.sql("select (extract(epoch from expires_at - now()) * 1000)::bigint from idempotency_key where idempotency_key = ?")
+			.param(idempotencyKey)
+			.query(Long.class)
+			.single());
+	}
+
 	@Test
 	void postWhenStreamedBodyIsTooLargeThen413AndNothingStored() throws Exception {
 		String key = UUID.randomUUID().toString();

@@ -42,7 +42,7 @@ class MetricsTests extends IntegrationTest {
 		assertThat(after.value("gateway_poll_steps_total{kind=\"poll\"}")
 				- before.value("gateway_poll_steps_total{kind=\"poll\"}"))
 			.isGreaterThanOrEqualTo(1);
-		assertThat(after.names()).contains("gateway_pairings_pending", "gateway_poll_tracked",
+		assertThat(after.names()).contains("gateway_pairings_pending", "gateway_idempotency_keys", "gateway_poll_tracked",
 				"gateway_poll_lease_takeovers_total", "gateway_pairings_codes_renewed_total",
 				"gateway_poll_lease_handed_back_total", "gateway_poll_undecryptable_total");
 	}
