@@ -14,10 +14,13 @@ import io.c2cgateway.system.InvalidConfigurationException;
  * must not become 500 simultaneous upstream calls
  * @param eventsKeepAlive how often an idle event stream gets a comment line; the contract promises
  * one at least every 15 s
+ * @param eventsSendTimeout longest one write to an event stream may wait for its client to read;
+ * past it the stream is ended (the client reconnects and gets the current state) and counted in
+ * {@code gateway.pairings.streams.dropped}
  */
 @ConfigurationProperties("gateway.pairings")
 public record PairingProperties(@DefaultValue("8") int batchConcurrency,
-		@DefaultValue("10s") Duration eventsKeepAlive) {
+		@DefaultValue("10s") Duration eventsKeepAlive, @DefaultValue("10s") Duration eventsSendTimeout) {
 
 	public PairingProperties {
 		if (batchConcurrency < 1 || batchConcurrency > 256) {
@@ -28,6 +31,11 @@ public record PairingProperties(@DefaultValue("8") int batchConcurrency,
 				|| eventsKeepAlive.compareTo(Duration.ofSeconds(15)) > 0) {
 			throw new InvalidConfigurationException(
 					"gateway.pairings.events-keep-alive is malformed: it must be between 100ms and 15s");
+		}
+		if (eventsSendTimeout == null || eventsSendTimeout.compareTo(Duration.ofSeconds(1)) < 0
+				|| eventsSendTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+			throw new InvalidConfigurationException(
+					"gateway.pairings.events-send-timeout is malformed: it must be between 1s and 10m");
 		}
 	}
 

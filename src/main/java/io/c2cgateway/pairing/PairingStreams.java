@@ -9,32 +9,45 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.TaskRejectedException;
 import org.springframework.http.MediaType;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Open event streams of pairings on this replica. A stream holds no thread: an {@link SseEmitter}
- * parked in the servlet container. Change notices (from {@link PairingChangeListener}, for
- * changes made by any replica) trigger one read of the row per pairing, however many streams
- * watch it, on a small shared pool; the row read, not the notice, decides what is sent, so merged
- * or lost notices still end with the latest state. Every keep-alive tick also compares the watched
- * pairings' versions with what was sent, which repairs anything a lost listener connection missed.
+ * Open event streams of pairings on this replica. A stream is an {@link SseEmitter} parked in the
+ * servlet container. Change notices (from {@link PairingChangeListener}, for changes made by any
+ * replica) trigger one read of the row per pairing, however many streams watch it, on a few
+ * reader threads; the row read, not the notice, decides what is sent, so merged or lost notices
+ * still end with the latest state. Every keep-alive tick also compares the watched pairings'
+ * versions with the database, which repairs anything a lost listener connection missed.
+ * <p>
+ * Nothing here waits for a client. Each stream has an outbox of at most one event (the newest
+ * state: the contract lets changes be merged) and one keep-alive line, written by that stream's
+ * own sender (a thread only while there is something to write: a virtual one where virtual
+ * threads are on). A client that stops reading blocks its own sender and nobody else; once one
+ * send has waited longer than {@code gateway.pairings.events-send-timeout}, the stream is dropped
+ * and counted in {@code gateway.pairings.streams.dropped}. The container's write timeout
+ * ({@code server.tomcat.connection-timeout}) then fails the blocked write, which frees the thread
+ * and the connection; the client reconnects and gets the current state at once.
  */
 @Component
-class PairingStreams implements SmartLifecycle {
+class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(PairingStreams.class);
 
@@ -43,49 +56,101 @@ class PairingStreams implements SmartLifecycle {
 
 	private static final Duration LONGEST = Duration.ofHours(25);
 
+	/** Row reads at once for the streams: they share the pool HTTP requests use. */
+	private static final int READERS = 4;
+
 	private final PairingStore store;
 
 	private final Clock clock;
 
 	private final Duration keepAlive;
 
+	private final Duration sendTimeout;
+
+	private final TaskScheduler scheduler;
+
+	private final ThreadPoolTaskExecutorBuilder readersBuilder;
+
+	private final SimpleAsyncTaskExecutor senders;
+
+	private final Counter droppedStalled;
+
 	private final Map<UUID, Set<Stream>> streams = new ConcurrentHashMap<>();
 
 	private final Set<UUID> refreshQueued = ConcurrentHashMap.newKeySet();
 
-	private volatile ExecutorService fanOut;
+	private final AtomicBoolean resyncQueued = new AtomicBoolean();
 
-	private volatile ScheduledExecutorService timer;
+	private volatile ThreadPoolTaskExecutor readers;
+
+	private volatile ScheduledFuture<?> keepAliveTicks;
+
+	private volatile ScheduledFuture<?> stallChecks;
 
 	private volatile boolean running;
 
-	PairingStreams(PairingStore store, Clock clock, PairingProperties properties, MeterRegistry meters) {
+	PairingStreams(PairingStore store, Clock clock, PairingProperties properties, MeterRegistry meters,
+			TaskScheduler scheduler, ThreadPoolTaskExecutorBuilder readerThreads,
+			SimpleAsyncTaskExecutorBuilder senderThreads) {
 		this.store = store;
 		this.clock = clock;
 		this.keepAlive = properties.eventsKeepAlive();
+		this.sendTimeout = properties.eventsSendTimeout();
+		this.scheduler = scheduler;
+		this.readersBuilder = readerThreads;
+		// No concurrency limit, whatever spring.task.execution says: at its limit the executor
+		// makes the caller (a reader, the scheduler) wait, and that would be waiting for slow
+		// clients. There are never more senders than open streams.
+		this.senders = senderThreads.threadNamePrefix("pairing-events-send-")
+			.concurrencyLimit(null)
+			.taskTerminationTimeout(Duration.ZERO)
+			.build();
+		this.senders.setDaemon(true);
 		meters.gauge("gateway.pairings.streams.open", this, PairingStreams::openStreams);
+		this.droppedStalled = Counter.builder("gateway.pairings.streams.dropped")
+			.description("Event streams ended because their client stopped reading")
+			.tag("reason", "stalled")
+			.register(meters);
 	}
 
 	/** A stream that starts with {@code current} (already checked visible to the caller). */
 	SseEmitter open(Pairing current) {
-		SseEmitter emitter = new SseEmitter(timeoutFor(current).toMillis());
-		Stream stream = new Stream(current.id(), emitter);
-		emitter.onCompletion(() -> forget(stream));
-		emitter.onError((ex) -> forget(stream));
-		emitter.onTimeout(() -> {
-			forget(stream);
-			emitter.complete();
-		});
+		Emitter emitter = new Emitter(timeoutFor(current).toMillis());
 		if (!this.running) {
-			stream.offer(current);
-			stream.end();
+			// Nothing is written before the container takes the emitter, so neither call waits.
+			try {
+				emitter.send(event(current));
+			}
+			catch (IOException ex) {
+				// not written yet, so it cannot fail
+			}
+			emitter.complete();
 			return emitter;
 		}
+		Stream stream = new Stream(current.id(), emitter);
+		emitter.onCompletion(() -> {
+			stream.gone();
+			forget(stream);
+		});
+		emitter.onError((ex) -> {
+			stream.gone();
+			forget(stream);
+		});
+		emitter.onTimeout(() -> {
+			stream.close();
+			forget(stream);
+		});
 		this.streams.compute(current.id(), (id, watching) -> {
 			Set<Stream> set = (watching != null) ? watching : ConcurrentHashMap.newKeySet();
 			set.add(stream);
 			return set;
 		});
+		if (!this.running) {
+			// stop() ran in between and did not see it.
+			stream.close();
+			forget(stream);
+			return emitter;
+		}
 		// Registered first, read second: a change committed in between is either in this read or noticed.
 		Pairing fresh = this.store.find(current.id()).filter((p) -> p.version() >= current.version()).orElse(current);
 		stream.offer(fresh);
@@ -103,7 +168,7 @@ class PairingStreams implements SmartLifecycle {
 			return;
 		}
 		for (Stream stream : watching) {
-			if (stream.lastSent() < version) {
+			if (stream.newest() < version) {
 				queueRefresh(id);
 				return;
 			}
@@ -127,7 +192,7 @@ class PairingStreams implements SmartLifecycle {
 	}
 
 	private void queueRefresh(UUID id) {
-		ExecutorService pool = this.fanOut;
+		ThreadPoolTaskExecutor pool = this.readers;
 		if (pool == null || !this.refreshQueued.add(id)) {
 			return;
 		}
@@ -138,7 +203,7 @@ class PairingStreams implements SmartLifecycle {
 				refresh(id);
 			});
 		}
-		catch (RuntimeException rejected) {
+		catch (TaskRejectedException stopped) {
 			this.refreshQueued.remove(id);
 		}
 	}
@@ -153,6 +218,9 @@ class PairingStreams implements SmartLifecycle {
 			pairing = this.store.find(id);
 		}
 		catch (RuntimeException ex) {
+			if (!this.running) {
+				return;
+			}
 			// The next keep-alive tick compares versions again.
 			log.warn("Could not read pairing {} for its event streams: {}", id, ex.getClass().getSimpleName());
 			return;
@@ -163,12 +231,14 @@ class PairingStreams implements SmartLifecycle {
 			}
 			else {
 				// Deleted by retention: nothing more will happen to it.
-				stream.end();
+				stream.close();
+				forget(stream);
 			}
 		}
 	}
 
-	private void tick() {
+	/** Every keep-alive interval: a comment line for every stream, and a version check. */
+	private void keepAlive() {
 		for (Set<Stream> watching : this.streams.values()) {
 			for (Stream stream : watching) {
 				if (stream.isEnded()) {
@@ -176,20 +246,56 @@ class PairingStreams implements SmartLifecycle {
 					forget(stream);
 				}
 				else {
-					this.fanOut.execute(stream::ping);
+					stream.ping();
 				}
 			}
 		}
-		try {
-			resync();
+		ThreadPoolTaskExecutor pool = this.readers;
+		if (pool == null || !this.resyncQueued.compareAndSet(false, true)) {
+			return;
 		}
-		catch (RuntimeException ex) {
-			log.warn("Could not compare watched pairings with the database: {}", ex.getClass().getSimpleName());
+		try {
+			// On a reader thread: the scheduler's thread must not wait for the database.
+			pool.execute(() -> {
+				try {
+					resync();
+				}
+				catch (RuntimeException ex) {
+					log.warn("Could not compare watched pairings with the database: {}",
+							ex.getClass().getSimpleName());
+				}
+				finally {
+					this.resyncQueued.set(false);
+				}
+			});
+		}
+		catch (TaskRejectedException stopped) {
+			this.resyncQueued.set(false);
 		}
 	}
 
+	/** Drops every stream whose send has been waiting longer than the bound. */
+	private void checkStalls() {
+		long now = System.nanoTime();
+		for (Set<Stream> watching : this.streams.values()) {
+			for (Stream stream : watching) {
+				if (stream.sendingLongerThan(this.sendTimeout, now)) {
+					drop(stream);
+				}
+			}
+		}
+	}
+
+	private void drop(Stream stream) {
+		if (stream.abandon()) {
+			this.droppedStalled.increment();
+			log.info("Dropped the event stream of pairing {}: its client has not taken a send for {}s",
+					stream.pairingId, this.sendTimeout.toSeconds());
+		}
+		forget(stream);
+	}
+
 	private void forget(Stream stream) {
-		stream.markEnded();
 		this.streams.computeIfPresent(stream.pairingId, (id, watching) -> {
 			watching.remove(stream);
 			return watching.isEmpty() ? null : watching;
@@ -204,21 +310,43 @@ class PairingStreams implements SmartLifecycle {
 		return (left.compareTo(LONGEST) > 0) ? LONGEST : left;
 	}
 
+	private static SseEmitter.SseEventBuilder event(Pairing pairing) {
+		return SseEmitter.event()
+			.id(Long.toString(pairing.version()))
+			.name("pairing")
+			.data(pairing, MediaType.APPLICATION_JSON);
+	}
+
 	@Override
 	public synchronized void start() {
 		if (this.running) {
 			return;
 		}
-		this.fanOut = Executors.newFixedThreadPool(4, threads("pairing-events-"));
-		this.timer = Executors.newSingleThreadScheduledExecutor(threads("pairing-events-timer-"));
-		this.timer.scheduleWithFixedDelay(this::tick, this.keepAlive.toMillis(), this.keepAlive.toMillis(),
-				TimeUnit.MILLISECONDS);
+		ThreadPoolTaskExecutor pool = this.readersBuilder.corePoolSize(READERS)
+			.maxPoolSize(READERS)
+			.queueCapacity(Integer.MAX_VALUE)
+			// On stop, what is queued still runs (and finds no streams); nothing waits for it.
+			.awaitTermination(true)
+			.awaitTerminationPeriod(null)
+			.threadNamePrefix("pairing-events-read-")
+			.build();
+		pool.setDaemon(true);
+		pool.initialize();
+		this.readers = pool;
 		this.running = true;
+		this.keepAliveTicks = this.scheduler.scheduleAtFixedRate(this::keepAlive,
+				this.scheduler.getClock().instant().plus(this.keepAlive), this.keepAlive);
+		Duration every = this.sendTimeout.dividedBy(4);
+		every = (every.compareTo(Duration.ofSeconds(1)) > 0) ? Duration.ofSeconds(1) : every;
+		this.stallChecks = this.scheduler.scheduleAtFixedRate(this::checkStalls,
+				this.scheduler.getClock().instant().plus(every), every);
 	}
 
 	/**
 	 * Ends every open stream before the web server's graceful shutdown (which stops later, in a
-	 * lower phase), so open streams do not hold it up; clients reconnect to another replica.
+	 * lower phase), so open streams do not hold it up; clients reconnect to another replica. Waits
+	 * for nothing: a stream whose send is blocked by its client is ended by that send's sender
+	 * when the write returns or fails (the container's write timeout).
 	 */
 	@Override
 	public synchronized void stop() {
@@ -226,17 +354,21 @@ class PairingStreams implements SmartLifecycle {
 			return;
 		}
 		this.running = false;
-		this.timer.shutdownNow();
-		this.streams.values().forEach((watching) -> watching.forEach(Stream::end));
+		this.keepAliveTicks.cancel(false);
+		this.stallChecks.cancel(false);
+		// Takes no new reads; the queued ones find no streams left.
+		this.readers.shutdown();
+		this.readers = null;
+		this.streams.values().forEach((watching) -> watching.forEach(Stream::close));
 		this.streams.clear();
-		this.fanOut.shutdown();
-		try {
-			this.fanOut.awaitTermination(2, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		this.fanOut.shutdownNow();
+		this.refreshQueued.clear();
+	}
+
+	/** Returns at once, like {@link #stop()}: other components stop alongside. */
+	@Override
+	public void stop(Runnable callback) {
+		stop();
+		callback.run();
 	}
 
 	@Override
@@ -244,81 +376,242 @@ class PairingStreams implements SmartLifecycle {
 		return this.running;
 	}
 
-	private static ThreadFactory threads(String prefix) {
-		AtomicInteger count = new AtomicInteger();
-		return (runnable) -> {
-			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
+	@Override
+	public void destroy() {
+		this.senders.close();
 	}
 
-	/** One client's stream. Sends are serialized per stream; ids only ever grow. */
-	private static final class Stream {
+	/**
+	 * An emitter that can be completed without waiting: the lock it guards writes with is held
+	 * for the whole of a send, so a send blocked by its client would hold {@link #complete()} too.
+	 */
+	private static final class Emitter extends SseEmitter {
+
+		private final AtomicBoolean done = new AtomicBoolean();
+
+		Emitter(long timeout) {
+			super(timeout);
+		}
+
+		/** Completes the response unless another thread writes it right now; false then. */
+		boolean completeIfIdle() {
+			if (!this.writeLock.tryLock()) {
+				return false;
+			}
+			try {
+				completeOnce();
+				return true;
+			}
+			finally {
+				this.writeLock.unlock();
+			}
+		}
+
+		/** Completes the response; waits only for a holder of the lock that is not a send. */
+		void completeOnce() {
+			if (this.done.compareAndSet(false, true)) {
+				complete();
+			}
+		}
+
+		/** The container ends the response itself (a send failed, or it completed it already). */
+		void failed() {
+			this.done.set(true);
+		}
+
+	}
+
+	/**
+	 * One client's stream. Its outbox (the newest state not yet sent, a keep-alive line, the end)
+	 * is written by one sender at a time, which runs while there is something to write; only that
+	 * sender ever waits for the client.
+	 */
+	private final class Stream {
 
 		final UUID pairingId;
 
-		private final SseEmitter emitter;
+		private final Emitter emitter;
 
-		// Read without the lock by the listener and the timer, which must never wait on a slow client.
-		private volatile long lastSent;
+		// Guarded by this; held only to take from or add to the outbox, never while writing.
+		private Pairing pending;
+
+		private boolean pingPending;
+
+		private boolean senderActive;
+
+		/** The newest version taken into the outbox (sent or still to send). */
+		private volatile long newest;
 
 		private volatile boolean ended;
 
-		Stream(UUID pairingId, SseEmitter emitter) {
+		/** When the send in progress began ({@link System#nanoTime()}), 0 when none is. */
+		private volatile long sendingSince;
+
+		private final AtomicBoolean dropped = new AtomicBoolean();
+
+		Stream(UUID pairingId, Emitter emitter) {
 			this.pairingId = pairingId;
 			this.emitter = emitter;
 		}
 
-		long lastSent() {
-			return this.lastSent;
-		}
-
-		synchronized void offer(Pairing pairing) {
-			if (this.ended || pairing.version() <= this.lastSent) {
-				return;
-			}
-			try {
-				this.emitter.send(SseEmitter.event()
-					.id(Long.toString(pairing.version()))
-					.name("pairing")
-					.data(pairing, MediaType.APPLICATION_JSON));
-				this.lastSent = pairing.version();
-				if (!pairing.isPending()) {
-					end();
-				}
-			}
-			catch (IOException | IllegalStateException gone) {
-				// The client left; the container reports it and the completion callback forgets the stream.
-				this.ended = true;
-			}
-		}
-
-		synchronized void ping() {
-			if (this.ended) {
-				return;
-			}
-			try {
-				this.emitter.send(SseEmitter.event().comment("keep-alive"));
-			}
-			catch (IOException | IllegalStateException gone) {
-				this.ended = true;
-			}
-		}
-
-		synchronized void end() {
-			if (!this.ended) {
-				this.ended = true;
-				this.emitter.complete();
-			}
+		long newest() {
+			return this.newest;
 		}
 
 		boolean isEnded() {
 			return this.ended;
 		}
 
-		void markEnded() {
-			this.ended = true;
+		boolean sendingLongerThan(Duration bound, long now) {
+			long since = this.sendingSince;
+			return since != 0 && now - since > bound.toNanos();
+		}
+
+		/** Queues {@code pairing} in place of any older state still waiting. */
+		void offer(Pairing pairing) {
+			synchronized (this) {
+				if (this.ended || pairing.version() <= this.newest) {
+					return;
+				}
+				this.newest = pairing.version();
+				this.pending = pairing;
+				if (!claimSender()) {
+					return;
+				}
+			}
+			startSender();
+		}
+
+		void ping() {
+			synchronized (this) {
+				if (this.ended) {
+					return;
+				}
+				this.pingPending = true;
+				if (!claimSender()) {
+					return;
+				}
+			}
+			startSender();
+		}
+
+		/** No more events: the response ends as soon as no send holds it. */
+		void close() {
+			synchronized (this) {
+				if (this.ended) {
+					return;
+				}
+				this.ended = true;
+				this.pending = null;
+				if (!claimSender()) {
+					// The sender at work ends the response after its write.
+					return;
+				}
+			}
+			if (!this.emitter.completeIfIdle()) {
+				// The container writing this stream's first event: end it right after that.
+				startSender();
+			}
+		}
+
+		/** Ends the stream of a client that does not read; true the first time. */
+		boolean abandon() {
+			close();
+			return this.dropped.compareAndSet(false, true);
+		}
+
+		/** The container completed the response (the client left, or it timed out). */
+		void gone() {
+			this.emitter.failed();
+			synchronized (this) {
+				this.ended = true;
+				this.pending = null;
+			}
+		}
+
+		private boolean claimSender() {
+			if (this.senderActive) {
+				return false;
+			}
+			this.senderActive = true;
+			return true;
+		}
+
+		private void startSender() {
+			try {
+				PairingStreams.this.senders.execute(this::send);
+			}
+			catch (TaskRejectedException closed) {
+				// The application is shutting down; the container ends the response.
+				synchronized (this) {
+					this.ended = true;
+					this.senderActive = false;
+				}
+			}
+		}
+
+		/** The sender: writes the outbox until it is empty, then ends if the stream has ended. */
+		private void send() {
+			while (true) {
+				Pairing event;
+				boolean ping;
+				synchronized (this) {
+					if (this.ended) {
+						break;
+					}
+					event = this.pending;
+					this.pending = null;
+					// An event shows the stream alive as well as a comment line does.
+					ping = this.pingPending && event == null;
+					this.pingPending = false;
+					if (event == null && !ping) {
+						this.senderActive = false;
+						return;
+					}
+				}
+				if (!write(event)) {
+					return;
+				}
+				if (event != null && !event.isPending()) {
+					synchronized (this) {
+						this.ended = true;
+					}
+				}
+			}
+			// Ended: the sender stays claimed, so nothing writes to the response after this.
+			this.emitter.completeOnce();
+			forget(this);
+		}
+
+		/** One write; false if the client is gone or too slow, which ends the stream. */
+		private boolean write(Pairing event) {
+			long started = System.nanoTime();
+			this.sendingSince = started;
+			try {
+				if (event != null) {
+					this.emitter.send(event(event));
+				}
+				else {
+					this.emitter.send(SseEmitter.event().comment("keep-alive"));
+				}
+			}
+			catch (IOException | IllegalStateException gone) {
+				// The client left, or the container gave up on the write; either way the
+				// container reports it and completes the response.
+				gone();
+				if (System.nanoTime() - started > PairingStreams.this.sendTimeout.toNanos()) {
+					drop(this);
+				}
+				forget(this);
+				return false;
+			}
+			finally {
+				this.sendingSince = 0;
+			}
+			if (System.nanoTime() - started > PairingStreams.this.sendTimeout.toNanos()) {
+				drop(this);
+			}
+			return true;
 		}
 
 	}

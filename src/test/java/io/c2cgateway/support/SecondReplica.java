@@ -62,7 +62,8 @@ public final class SecondReplica implements AutoCloseable {
 				});
 	}
 
-	private static SecondReplica start(String instanceId, Map<String, String> extra,
+	/** A replica with its own clock and simulator, the given settings, and beans of the test's own. */
+	public static SecondReplica start(String instanceId, Map<String, String> extra,
 			ApplicationContextInitializer<ConfigurableApplicationContext> initializer) {
 		Map<String, String> properties = new LinkedHashMap<>(TestDatabase.properties());
 		properties.put("server.port", "0");
