@@ -13,9 +13,13 @@ import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionException;
+
+import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * Refreshed token pairs that Frame.io issued but the database would not take before their refresh
@@ -23,10 +27,13 @@ import org.springframework.transaction.TransactionException;
  * these pairs are the device's only way on: they are kept in memory and written, fenced by the
  * row's version as the first attempt was, as soon as the database takes writes again. The next
  * refresh of such a device on this replica writes its pair first, so it never spends the dead
- * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device).
+ * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device):
+ * on shutdown, after the web server stopped and the custody worker finished (no refresh can add one
+ * any more) and before the pools close, kept pairs are tried again until the shutdown budget's
+ * last-writes deadline.
  */
 @Component
-class UnstoredRefreshes {
+class UnstoredRefreshes implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
 
@@ -42,7 +49,14 @@ class UnstoredRefreshes {
 
 	private final ScheduledExecutorService retries;
 
-	UnstoredRefreshes(MeterRegistry meters) {
+	private final ShutdownBudget shutdown;
+
+	private volatile boolean running;
+
+	private boolean stopped;
+
+	UnstoredRefreshes(MeterRegistry meters, ShutdownBudget shutdown) {
+		this.shutdown = shutdown;
 		this.retries = Executors.newSingleThreadScheduledExecutor((runnable) -> {
 			Thread thread = new Thread(runnable, "unstored-refreshes");
 			thread.setDaemon(true);
@@ -55,9 +69,9 @@ class UnstoredRefreshes {
 			.register(meters);
 	}
 
-	/** Keeps a pair to write later; false when too many are kept already (then it is lost). */
+	/** Keeps a pair to write later; false when too many are kept already or after the last try at shutdown (then it is lost). */
 	synchronized boolean keep(String deviceId, Write write) {
-		if (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId)) {
+		if (this.stopped || (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId))) {
 			return false;
 		}
 		this.kept.put(deviceId, new Kept(write, System.nanoTime()));
@@ -109,20 +123,60 @@ class UnstoredRefreshes {
 				Duration.ofNanos(System.nanoTime() - entry.sinceNanos()).toMillis());
 	}
 
-	@PreDestroy
-	synchronized void stop() {
+	@Override
+	public synchronized void start() {
+		this.running = true;
+		this.stopped = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** After the web server stopped and the custody worker finished: no refresh is running any more. */
+	@Override
+	public int getPhase() {
+		return ShutdownPhases.AFTER_REQUESTS;
+	}
+
+	/** Tries the kept pairs again until they are stored or the shutdown budget's last-writes deadline. */
+	@Override
+	public synchronized void stop() {
+		this.running = false;
 		this.retries.shutdownNow();
-		try {
-			// One last try: the database may be back by now.
-			retryAll();
-		}
-		catch (RuntimeException ex) {
-			// Reported below, device by device.
+		long deadline = this.shutdown.finalWritesDeadline();
+		while (!this.kept.isEmpty()) {
+			try {
+				// The database may be back by now.
+				retryAll();
+			}
+			catch (RuntimeException ex) {
+				// Reported below, device by device.
+			}
+			long left = ShutdownBudget.until(deadline).toMillis();
+			if (this.kept.isEmpty() || left <= 0) {
+				break;
+			}
+			try {
+				wait(Math.min(RETRY_EVERY.toMillis(), left));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
 		}
 		for (String deviceId : this.kept.keySet()) {
 			log.error("Stopping with the refreshed tokens of device {} unstored: it must be paired again", deviceId);
 		}
 		this.kept.clear();
+		this.stopped = true;
+	}
+
+	/** When the context never got as far as stopping its lifecycle beans. */
+	@PreDestroy
+	void close() {
+		this.retries.shutdownNow();
 	}
 
 	/** Writes a kept pair, or settles it when its row moved on; throws while the database refuses. */
