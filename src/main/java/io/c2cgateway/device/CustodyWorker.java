@@ -1,19 +1,25 @@
 package io.c2cgateway.device;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 
+import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.system.ShutdownPhases;
+
 /**
  * Runs keep-alive and the revocation retry in the background, each on its own period. Disabled in
- * tests, which drive both by hand. On shutdown it claims nothing more and lets the batch in hand
- * finish rather than interrupting it: each refresh is bounded by the upstream timeout, and an
- * interrupted one would leave its outcome unknown. What it could not finish is not lost: its
- * leases run out and another replica takes over.
+ * tests, which drive both by hand. On shutdown it claims nothing more (from the moment the context
+ * starts closing) and lets the work in hand finish rather than interrupting it: each refresh is
+ * bounded by the upstream timeout, and an interrupted one would leave its outcome unknown. A
+ * revocation job stops between its two upstream calls and is handed back, so a batch in hand costs
+ * one upstream call, not two. It stops in the {@link ShutdownPhases#DRAIN} phase, alongside the web
+ * server, and waits no longer than the shutdown budget's drain deadline. What it could not finish
+ * by then is not lost: its leases run out and another replica takes over.
  */
 class CustodyWorker implements SmartLifecycle {
 
@@ -27,6 +33,8 @@ class CustodyWorker implements SmartLifecycle {
 
 	private final TokenProperties properties;
 
+	private final ShutdownBudget shutdown;
+
 	private final Object monitor = new Object();
 
 	private volatile boolean running;
@@ -34,13 +42,18 @@ class CustodyWorker implements SmartLifecycle {
 	private Thread thread;
 
 	CustodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties) {
+		this(keepAlive, revocations, properties, ShutdownBudget.standalone());
+	}
+
+	CustodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties, ShutdownBudget shutdown) {
 		this.keepAlive = keepAlive;
 		this.revocations = revocations;
 		this.properties = properties;
+		this.shutdown = shutdown;
 	}
 
 	@Override
-	public void start() {
+	public synchronized void start() {
 		if (this.running || (!this.properties.keepAliveEnabled() && !this.properties.revocationRetryEnabled())) {
 			return;
 		}
@@ -50,19 +63,54 @@ class CustodyWorker implements SmartLifecycle {
 		this.thread.start();
 	}
 
+	/** Stops alongside the web server's graceful shutdown, so that their waits overlap. */
 	@Override
-	public void stop() {
+	public int getPhase() {
+		return ShutdownPhases.DRAIN;
+	}
+
+	/** Claims nothing more; reports to {@code callback} once the work in hand is done, from a thread of its own. */
+	@Override
+	public synchronized void stop(Runnable callback) {
 		this.running = false;
 		synchronized (this.monitor) {
 			this.monitor.notifyAll();
 		}
-		if (this.thread != null) {
+		Thread worker = this.thread;
+		this.thread = null;
+		if (worker == null || !worker.isAlive()) {
+			callback.run();
+			return;
+		}
+		Thread stopping = new Thread(() -> {
 			try {
-				this.thread.join(TimeUnit.SECONDS.toMillis(15));
+				worker.join(Math.max(1, ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis()));
+				if (worker.isAlive()) {
+					log.warn("Custody worker still busy at the shutdown deadline; its leases run out and another "
+							+ "replica takes over");
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
+			finally {
+				callback.run();
+			}
+		}, "custody-worker-stop");
+		stopping.setDaemon(true);
+		stopping.start();
+	}
+
+	/** As {@link #stop(Runnable)}, returning once the worker has stopped. */
+	@Override
+	public void stop() {
+		CountDownLatch stopped = new CountDownLatch(1);
+		stop(stopped::countDown);
+		try {
+			stopped.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
@@ -71,17 +119,22 @@ class CustodyWorker implements SmartLifecycle {
 		return this.running;
 	}
 
+	/** Whether to claim more work: not once the worker is stopping or the context is closing. */
+	private boolean claiming() {
+		return this.running && !this.shutdown.started();
+	}
+
 	private void loop() {
 		long nextKeepAlive = System.nanoTime();
 		long nextRevocation = System.nanoTime();
 		while (this.running) {
 			long now = System.nanoTime();
-			if (this.properties.revocationRetryEnabled() && now - nextRevocation >= 0) {
-				safely("revocation retry", () -> this.revocations.runOnce(this::isRunning));
+			if (this.properties.revocationRetryEnabled() && now - nextRevocation >= 0 && claiming()) {
+				safely("revocation retry", () -> this.revocations.runOnce(this::claiming));
 				nextRevocation = System.nanoTime() + this.properties.revocationRetryEvery().toNanos();
 			}
-			if (this.running && this.properties.keepAliveEnabled() && now - nextKeepAlive >= 0) {
-				safely("keep-alive", () -> this.keepAlive.runOnce(this::isRunning));
+			if (this.properties.keepAliveEnabled() && now - nextKeepAlive >= 0 && claiming()) {
+				safely("keep-alive", () -> this.keepAlive.runOnce(this::claiming));
 				nextKeepAlive = System.nanoTime() + this.properties.keepAliveEvery().toNanos();
 			}
 			synchronized (this.monitor) {

@@ -16,6 +16,7 @@ import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.FrameioProperties;
 import io.c2cgateway.system.InstanceIdentity;
+import io.c2cgateway.system.ShutdownBudget;
 
 @Configuration(proxyBeanMethods = false)
 class DeviceConfiguration {
@@ -56,8 +57,9 @@ class DeviceConfiguration {
 	}
 
 	@Bean
-	CustodyWorker custodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties) {
-		return new CustodyWorker(keepAlive, revocations, properties);
+	CustodyWorker custodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties,
+			ShutdownBudget shutdown) {
+		return new CustodyWorker(keepAlive, revocations, properties, shutdown);
 	}
 
 }

@@ -87,6 +87,15 @@ class RevocationStore {
 			.update();
 	}
 
+	/** Gives a leased job up unchanged (not a failed attempt): it stays due for whoever claims next. */
+	void handBackRevocation(UUID id, String owner) {
+		this.jdbc.sql("update device_revocation set lease_owner = null, lease_until = null "
+				+ "where id = :id and lease_owner = :owner and done_at is null")
+			.param("id", id)
+			.param("owner", owner)
+			.update();
+	}
+
 	boolean revocationDone(UUID id, String owner, Instant at) {
 		return this.jdbc.sql("""
 				update device_revocation set done_at = :at, refresh_token_enc = null, access_token_enc = null,

@@ -83,7 +83,7 @@ class Revocations {
 	boolean attempt(UUID id) {
 		String owner = owner();
 		Optional<RevocationStore.RevocationRow> job = this.store.claimRevocation(id, owner, this.leaseTtl);
-		return job.isPresent() && work(job.get(), owner);
+		return job.isPresent() && work(job.get(), owner, () -> true);
 	}
 
 	/**
@@ -96,14 +96,18 @@ class Revocations {
 		return runOnce(() -> true);
 	}
 
-	/** As {@link #runOnce()}, claiming no further batch once {@code keepGoing} says stop. */
+	/**
+	 * As {@link #runOnce()}, claiming no further batch once {@code keepGoing} says stop. A job whose
+	 * refresh token Frame.io confirmed revoked when {@code keepGoing} says stop is handed back before
+	 * its second call: on shutdown, a batch in hand costs one upstream call, not two.
+	 */
 	int runOnce(BooleanSupplier keepGoing) {
 		String owner = owner();
 		int worked = 0;
 		for (int round = 0; round < MAX_ROUNDS && keepGoing.getAsBoolean(); round++) {
 			List<RevocationStore.RevocationRow> jobs = this.store.claimDueRevocations(owner, this.leaseTtl,
 					this.clock.instant(), BATCH);
-			Parallel.run(jobs, "revocation", (job) -> work(job, owner));
+			Parallel.run(jobs, "revocation", (job) -> work(job, owner, keepGoing));
 			worked += jobs.size();
 			if (jobs.size() < BATCH) {
 				break;
@@ -112,9 +116,13 @@ class Revocations {
 		return worked;
 	}
 
-	private boolean work(RevocationStore.RevocationRow job, String owner) {
+	private boolean work(RevocationStore.RevocationRow job, String owner, BooleanSupplier keepGoing) {
 		MDC.put("deviceId", job.deviceId());
 		try {
+			if (!keepGoing.getAsBoolean()) {
+				handBack(job, owner);
+				return false;
+			}
 			ClientCredentials client = new ClientCredentials(job.deviceId(),
 					this.models.upstreamSettings(job.model()).clientSecret(), job.clientVersion());
 			if (job.sealedRefresh() != null) {
@@ -126,6 +134,10 @@ class Revocations {
 					return false;
 				}
 				this.store.revokedUpstream(job.id(), owner, true);
+				if (job.sealedAccess() != null && !keepGoing.getAsBoolean()) {
+					handBack(job, owner);
+					return false;
+				}
 			}
 			if (job.sealedAccess() != null) {
 				Upstream<Boolean> answer = this.frameio
@@ -161,6 +173,12 @@ class Revocations {
 		finally {
 			MDC.remove("deviceId");
 		}
+	}
+
+	/** Shutting down: the job stays due, free for the next round of any replica. */
+	private void handBack(RevocationStore.RevocationRow job, String owner) {
+		this.store.handBackRevocation(job.id(), owner);
+		log.info("Upstream revocation for device {} handed back: shutting down", job.deviceId());
 	}
 
 	private void failed(RevocationStore.RevocationRow job, String owner, Upstream<Boolean> answer) {

@@ -7,14 +7,17 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionException;
+
+import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * Refreshed token pairs that Frame.io issued but the database would not take before their refresh
@@ -22,7 +25,10 @@ import org.springframework.transaction.TransactionException;
  * these pairs are the device's only way on: they are kept in memory and written, fenced by the
  * row's version as the first attempt was, as soon as the database takes writes again. The next
  * refresh of such a device on this replica writes its pair first, so it never spends the dead
- * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device).
+ * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device):
+ * on shutdown, after the web server stopped and the custody worker finished (no refresh can add one
+ * any more) and before the pools close, kept pairs are tried again until the shutdown budget's
+ * last-writes deadline.
  *
  * <p>
  * Each pair is written at most once: a second writer would find the version moved by the first
@@ -30,7 +36,7 @@ import org.springframework.transaction.TransactionException;
  * dead socket holds up only the requests of that one device.
  */
 @Component
-class UnstoredRefreshes {
+class UnstoredRefreshes implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
 
@@ -44,15 +50,22 @@ class UnstoredRefreshes {
 
 	private final Map<String, Kept> kept = new ConcurrentHashMap<>();
 
-	UnstoredRefreshes(MeterRegistry meters) {
+	private final ShutdownBudget shutdown;
+
+	private volatile boolean running;
+
+	private volatile boolean stopped;
+
+	UnstoredRefreshes(MeterRegistry meters, ShutdownBudget shutdown) {
+		this.shutdown = shutdown;
 		Gauge.builder("gateway.tokens.unstored", this.kept, Map::size)
 			.description("Refreshed token pairs kept in memory until the database takes them")
 			.register(meters);
 	}
 
-	/** Keeps a pair to write later; false when too many are kept already (then it is lost). */
+	/** Keeps a pair to write later; false when too many are kept already or after the last try at shutdown (then it is lost). */
 	boolean keep(String deviceId, Write write) {
-		if (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId)) {
+		if (this.stopped || (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId))) {
 			return false;
 		}
 		this.kept.put(deviceId, new Kept(write, System.nanoTime()));
@@ -111,18 +124,53 @@ class UnstoredRefreshes {
 				Duration.ofNanos(System.nanoTime() - entry.sinceNanos).toMillis());
 	}
 
-	@PreDestroy
-	void stop() {
-		if (this.kept.isEmpty()) {
-			return;
+	@Override
+	public void start() {
+		this.stopped = false;
+		this.running = true;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** After the web server stopped and the custody worker finished: no refresh is running any more. */
+	@Override
+	public int getPhase() {
+		return ShutdownPhases.AFTER_REQUESTS;
+	}
+
+	/**
+	 * In a shutdown, tries the kept pairs again until they are stored or the budget's last-writes
+	 * deadline; stopped outside one, tries once. What is left then is lost, device by device.
+	 */
+	@Override
+	public synchronized void stop() {
+		this.running = false;
+		long deadline = this.shutdown.started() ? this.shutdown.finalWritesDeadline() : System.nanoTime();
+		do {
+			try {
+				// The database may be back by now.
+				retryAll();
+			}
+			catch (RuntimeException ex) {
+				// Reported below, device by device.
+			}
+			long left = ShutdownBudget.until(deadline).toMillis();
+			if (this.kept.isEmpty() || left <= 0) {
+				break;
+			}
+			try {
+				wait(Math.min(RETRY_EVERY_MILLIS, left));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
 		}
-		try {
-			// One last try: the database may be back by now.
-			retryAll();
-		}
-		catch (RuntimeException ex) {
-			// Reported below, device by device.
-		}
+		while (true);
+		this.stopped = true;
 		for (String deviceId : this.kept.keySet()) {
 			log.error("Stopping with the refreshed tokens of device {} unstored: it must be paired again", deviceId);
 		}

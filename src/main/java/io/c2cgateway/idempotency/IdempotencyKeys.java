@@ -20,6 +20,7 @@ import org.springframework.stereotype.Service;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.system.InvalidConfigurationException;
+import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * Claims, stores and replays idempotent requests. While a request runs, its claim is refreshed
@@ -176,12 +177,12 @@ public class IdempotencyKeys implements SmartLifecycle {
 	}
 
 	/**
-	 * Stops after the web server finished its graceful shutdown (a lower phase stops later), so
-	 * requests still running keep their claims fresh until they end.
+	 * Stops after the web server finished its graceful shutdown and stopped (a lower phase stops
+	 * later), so requests still running keep their claims fresh until they end.
 	 */
 	@Override
 	public int getPhase() {
-		return SmartLifecycle.DEFAULT_PHASE - 4096;
+		return ShutdownPhases.AFTER_REQUESTS;
 	}
 
 	sealed interface Decision {

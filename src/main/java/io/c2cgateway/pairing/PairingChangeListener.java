@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -16,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+
+import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * This replica's one listening connection: {@code LISTEN pairing_changed} (a trigger announces
@@ -63,20 +66,51 @@ class PairingChangeListener implements SmartLifecycle {
 		this.thread.start();
 	}
 
+	/** Stopped first, with the event streams it feeds: nothing of it waits for work in flight. */
 	@Override
-	public synchronized void stop() {
+	public int getPhase() {
+		return ShutdownPhases.RELEASE;
+	}
+
+	/** Ends the listening loop and closes its connection on a thread of its own; reports to {@code callback}. */
+	@Override
+	public synchronized void stop(Runnable callback) {
 		this.running = false;
-		if (this.thread != null) {
-			this.thread.interrupt();
+		Thread listening = this.thread;
+		this.thread = null;
+		if (listening == null) {
+			closeQuietly(this.connection);
+			callback.run();
+			return;
+		}
+		listening.interrupt();
+		Thread stopping = new Thread(() -> {
 			try {
-				this.thread.join(WAIT_MILLIS * 4L);
+				// The loop sees the flag within one wait for notices.
+				listening.join(WAIT_MILLIS * 4L);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-			this.thread = null;
+			finally {
+				closeQuietly(this.connection);
+				callback.run();
+			}
+		}, "pairing-change-listener-stop");
+		stopping.setDaemon(true);
+		stopping.start();
+	}
+
+	@Override
+	public void stop() {
+		CountDownLatch stopped = new CountDownLatch(1);
+		stop(stopped::countDown);
+		try {
+			stopped.await();
 		}
-		closeQuietly(this.connection);
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override

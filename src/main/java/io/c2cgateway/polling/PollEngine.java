@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +28,8 @@ import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.system.LogContext;
+import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * Polls Frame.io for every pending pairing this replica holds a lease on.
@@ -38,12 +41,21 @@ import io.c2cgateway.system.LogContext;
  * stops sending (self-fencing) and, once the lease has run out, forgets everything it held. Polls
  * run concurrently on WebClient; their results are written back in batches by the engine's thread,
  * which is the only one that touches the in-memory schedule.
+ *
+ * <p>
+ * Shutdown: once the context starts closing the engine sends no new poll and claims nothing; in the
+ * {@link ShutdownPhases#DRAIN} phase, alongside the web server's graceful shutdown, it waits for the
+ * polls in flight, writes their outcomes and hands every pairing back, all within the shutdown
+ * budget's drain deadline.
  */
 public class PollEngine implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(PollEngine.class);
 
 	private static final String TABLE = "pairing";
+
+	/** Kept from the drain deadline for the last outcome writes and the hand-back (engine pool: 5 s statements). */
+	private static final Duration HAND_BACK_TIME = Duration.ofSeconds(2);
 
 	private final PollStore store;
 
@@ -60,6 +72,8 @@ public class PollEngine implements SmartLifecycle {
 	private final EngineLease lease;
 
 	private final StepRunner steps;
+
+	private final ShutdownBudget shutdown;
 
 	private final Object lock = new Object();
 
@@ -86,6 +100,14 @@ public class PollEngine implements SmartLifecycle {
 	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
 			MeterRegistry meters) {
+		this(instanceId, store, frameio, models, box, custody, audit, tx, clock, properties, meters,
+				ShutdownBudget.standalone());
+	}
+
+	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
+			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
+			MeterRegistry meters, ShutdownBudget shutdown) {
+		this.shutdown = shutdown;
 		this.lease = new EngineLease(instanceId, store, properties.leaseTtl());
 		this.store = store;
 		this.box = box;
@@ -158,31 +180,80 @@ public class PollEngine implements SmartLifecycle {
 		return this.running;
 	}
 
+	/** Stops alongside the web server's graceful shutdown, so that their waits overlap. */
+	@Override
+	public int getPhase() {
+		return ShutdownPhases.DRAIN;
+	}
+
 	/**
 	 * SIGTERM: stop claiming and sending, let in-flight polls finish (each is bounded by the
 	 * upstream timeout), write their results, then hand every pairing back so another replica
-	 * continues at once with an accurate schedule.
+	 * continues at once with an accurate schedule. Runs on a thread of its own and reports to
+	 * {@code callback} when done, so the other components of the phase stop meanwhile.
 	 */
 	@Override
-	public void stop() {
+	public void stop(Runnable callback) {
 		this.draining = true;
 		this.running = false;
-		if (this.thread != null) {
-			this.thread.interrupt();
+		Thread stopping = new Thread(() -> {
 			try {
-				this.thread.join(TimeUnit.SECONDS.toMillis(5));
+				joinLoop();
+				handBack();
 			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
+			finally {
+				callback.run();
 			}
-		}
-		handBack();
+		}, "poll-engine-stop");
+		stopping.setDaemon(true);
+		stopping.start();
 	}
 
+	/** As {@link #stop(Runnable)}, returning once the engine has stopped. */
+	@Override
+	public void stop() {
+		CountDownLatch stopped = new CountDownLatch(1);
+		stop(stopped::countDown);
+		try {
+			stopped.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void joinLoop() {
+		Thread loop = this.thread;
+		if (loop == null) {
+			return;
+		}
+		loop.interrupt();
+		try {
+			// The loop ends at its next tick; a database call under way is bounded by the engine pool's timeouts.
+			long millis = Math.min(TimeUnit.SECONDS.toMillis(5),
+					ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis());
+			loop.join(Math.max(1, millis));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Waits for the polls in flight until the shutdown budget's drain deadline, less the time their
+	 * writes and the hand-back need, writing each outcome as it arrives; then hands every pairing back.
+	 */
 	void handBack() {
 		this.draining = true;
-		awaitInFlight(Duration.ofSeconds(15));
+		Duration waitAtMost = ShutdownBudget.until(this.shutdown.drainDeadline()).minus(HAND_BACK_TIME);
+		awaitInFlight(waitAtMost.isNegative() ? Duration.ZERO : waitAtMost);
 		synchronized (this.lock) {
+			int stillInFlight = this.inFlight.get() - this.writer.deferredCount();
+			if (stillInFlight > 0) {
+				// Their pairings are handed back below; another replica polls them again after one interval.
+				log.warn("Poll engine {} stops with {} polls still in flight at the shutdown deadline",
+						this.lease.owner(), stillInFlight);
+			}
 			int unwritten = this.writer.dropDeferred();
 			if (unwritten > 0) {
 				log.warn("Poll engine {} stops with {} outcomes it could not write", this.lease.owner(), unwritten);
@@ -254,7 +325,8 @@ public class PollEngine implements SmartLifecycle {
 			heartbeat();
 		}
 		this.writer.writeHeld(false);
-		if (this.draining || !this.lease.valid()) {
+		// Once the context closes nothing new is sent or claimed; answers still arrive and are written.
+		if (this.draining || this.shutdown.started() || !this.lease.valid()) {
 			return;
 		}
 		if (this.claimRequested || nanos - this.lastClaimNanos >= this.properties.claimEvery().toNanos()) {

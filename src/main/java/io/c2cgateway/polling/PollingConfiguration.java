@@ -18,6 +18,7 @@ import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.system.InstanceIdentity;
+import io.c2cgateway.system.ShutdownBudget;
 
 @Configuration(proxyBeanMethods = false)
 class PollingConfiguration {
@@ -30,10 +31,11 @@ class PollingConfiguration {
 	@Bean
 	PollEngine pollEngine(InstanceIdentity identity, EngineDatabase engineDatabase, JdbcTemplate jdbc,
 			FrameioClient frameio, DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
-			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters) {
+			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters,
+			ShutdownBudget shutdown) {
 		PollStore store = new PollStore(engineDatabase.jdbc(), engineDatabase.transactions(), jdbc);
 		return new PollEngine(identity.id(), store, frameio, models, box, custody, audit,
-				new TransactionTemplate(transactions), clock, properties, meters);
+				new TransactionTemplate(transactions), clock, properties, meters, shutdown);
 	}
 
 	@Bean

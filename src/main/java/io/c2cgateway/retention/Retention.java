@@ -3,6 +3,7 @@ package io.c2cgateway.retention;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +22,8 @@ import io.c2cgateway.audit.AuditTrail;
 import io.c2cgateway.idempotency.IdempotencyKeys;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.InvalidConfigurationException;
+import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.system.ShutdownPhases;
 
 import static io.c2cgateway.system.SqlTime.utc;
 
@@ -28,7 +31,8 @@ import static io.c2cgateway.system.SqlTime.utc;
  * Deletes finished pairings, audit events and expired idempotency keys past their age. Each replica
  * wakes every {@code every}; the one that moves the task's {@code next_run_at} on in the database
  * runs it, the others find nothing due. Ages are judged by the domain clock, which wrote the
- * timestamps; the schedule by the database's clock, which all replicas share.
+ * timestamps; the schedule by the database's clock, which all replicas share. On shutdown a run
+ * under way stops after the batch in hand (deletes are idempotent; the next run does the rest).
  */
 @Service
 public class Retention implements SmartLifecycle {
@@ -51,10 +55,14 @@ public class Retention implements SmartLifecycle {
 
 	private final String instance;
 
+	private final ShutdownBudget shutdown;
+
 	private ScheduledExecutorService timer;
 
+	private volatile boolean stopping;
+
 	Retention(JdbcClient jdbc, AuditTrail trail, AuditLog audit, IdempotencyKeys idempotency, Clock clock,
-			RetentionProperties properties, InstanceIdentity identity) {
+			RetentionProperties properties, InstanceIdentity identity, ShutdownBudget shutdown) {
 		if (isNotPositive(properties.every()) || isNotPositive(properties.pairings())
 				|| isNotPositive(properties.auditEvents()) || properties.batchSize() < 1) {
 			throw new InvalidConfigurationException(
@@ -67,6 +75,7 @@ public class Retention implements SmartLifecycle {
 		this.clock = clock;
 		this.properties = properties;
 		this.instance = identity.id();
+		this.shutdown = shutdown;
 	}
 
 	private static boolean isNotPositive(Duration duration) {
@@ -137,7 +146,7 @@ public class Retention implements SmartLifecycle {
 			deleted = batch.getAsInt();
 			total += deleted;
 		}
-		while (deleted >= this.properties.batchSize());
+		while (deleted >= this.properties.batchSize() && !this.stopping);
 		return total;
 	}
 
@@ -146,6 +155,7 @@ public class Retention implements SmartLifecycle {
 		if (!this.properties.enabled() || this.timer != null) {
 			return;
 		}
+		this.stopping = false;
 		this.timer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
 			Thread thread = new Thread(runnable, "retention");
 			thread.setDaemon(true);
@@ -159,6 +169,9 @@ public class Retention implements SmartLifecycle {
 	}
 
 	private void tick() {
+		if (this.stopping || this.shutdown.started()) {
+			return;
+		}
 		try {
 			runIfDue();
 		}
@@ -168,11 +181,51 @@ public class Retention implements SmartLifecycle {
 		}
 	}
 
+	/** Stops alongside the web server's graceful shutdown: a run under way may take a batch to end. */
 	@Override
-	public synchronized void stop() {
-		if (this.timer != null) {
-			this.timer.shutdownNow();
-			this.timer = null;
+	public int getPhase() {
+		return ShutdownPhases.DRAIN;
+	}
+
+	/** No new run; a run under way ends after its batch in hand. Reports to {@code callback} from a thread of its own. */
+	@Override
+	public synchronized void stop(Runnable callback) {
+		ScheduledExecutorService stopped = this.timer;
+		this.timer = null;
+		if (stopped == null) {
+			callback.run();
+			return;
+		}
+		this.stopping = true;
+		stopped.shutdown();
+		Thread waiting = new Thread(() -> {
+			try {
+				if (!stopped.awaitTermination(ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis(),
+						TimeUnit.MILLISECONDS)) {
+					log.warn("Retention still deleting at the shutdown deadline");
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			finally {
+				stopped.shutdownNow();
+				callback.run();
+			}
+		}, "retention-stop");
+		waiting.setDaemon(true);
+		waiting.start();
+	}
+
+	@Override
+	public void stop() {
+		CountDownLatch done = new CountDownLatch(1);
+		stop(done::countDown);
+		try {
+			done.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -271,6 +271,7 @@ class DeviceAccessTokenTests extends CustodyTest {
 			assertThat(crashed.code()).isEqualTo("internal_error");
 			// The process ends while the write still fails: the pair it kept in memory goes with it.
 			this.unstored.stop();
+			this.unstored.start();
 			assertThat(this.jdbc.sql("select refresh_lease_until > now() from device where device_id = ?")
 				.param(paired.deviceId())
 				.query(Boolean.class)

@@ -136,6 +136,12 @@ class DeploymentManifestTests {
 			.isGreaterThan(preStop.plus(perPhase));
 		assertThat(grace).as("terminationGracePeriodSeconds vs preStop + the contract's shutdown bound")
 			.isGreaterThan(preStop.plus(CONTRACT_SHUTDOWN_BOUND));
+
+		Duration budget = DurationStyle.detectAndParse(string(at(application, "gateway", "shutdown", "budget")));
+		assertThat(budget).as("gateway.shutdown.budget vs the contract's shutdown bound, with margin for the JVM")
+			.isLessThan(CONTRACT_SHUTDOWN_BOUND);
+		assertThat(perPhase).as("the drain phase is waited for until the budget less 5 s")
+			.isGreaterThanOrEqualTo(budget.minusSeconds(5));
 	}
 
 	@Test

@@ -122,6 +122,21 @@ public final class EventStream implements AutoCloseable {
 		}
 	}
 
+	/** Waits for the stream to end, whatever events and comments come first; fails if it does not end in time. */
+	public void awaitEndAfterAnyEvents(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (true) {
+			Object item = poll(deadline);
+			if (item == null) {
+				throw new AssertionError("the stream did not end within " + timeout);
+			}
+			if (item == END) {
+				this.received.add(END);
+				return;
+			}
+		}
+	}
+
 	private Object poll(long deadline) {
 		try {
 			return this.received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

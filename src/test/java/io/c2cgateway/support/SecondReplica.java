@@ -53,13 +53,20 @@ public final class SecondReplica implements AutoCloseable {
 	 * simulator so that one simulator sees every upstream call.
 	 */
 	public static SecondReplica start(String instanceId, int firstPort, MutableClock clock) {
-		return start(instanceId, Map.of("gateway.frameio.base-url", "http://127.0.0.1:" + firstPort),
-				(ConfigurableApplicationContext context) -> {
-					// Test configurations are not scanned here, as in the first context; the clock is shared instead.
-					context.getBeanFactory().registerSingleton("testComponentsExcluded", new TestComponentsExcluded());
-					((GenericApplicationContext) context).registerBean("testClock", MutableClock.class, () -> clock,
-							(definition) -> definition.setPrimary(true));
-				});
+		return start(instanceId, firstPort, clock, Map.of());
+	}
+
+	/** As {@link #start(String, int, MutableClock)}, with the given settings on top (as arguments). */
+	public static SecondReplica start(String instanceId, int firstPort, MutableClock clock,
+			Map<String, String> settings) {
+		Map<String, String> extra = new LinkedHashMap<>(settings);
+		extra.put("gateway.frameio.base-url", "http://127.0.0.1:" + firstPort);
+		return start(instanceId, extra, (ConfigurableApplicationContext context) -> {
+			// Test configurations are not scanned here, as in the first context; the clock is shared instead.
+			context.getBeanFactory().registerSingleton("testComponentsExcluded", new TestComponentsExcluded());
+			((GenericApplicationContext) context).registerBean("testClock", MutableClock.class, () -> clock,
+					(definition) -> definition.setPrimary(true));
+		});
 	}
 
 	/** A replica with its own clock and simulator, the given settings, and beans of the test's own. */
