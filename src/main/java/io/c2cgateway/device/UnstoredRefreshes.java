@@ -113,7 +113,7 @@ class UnstoredRefreshes implements SmartLifecycle {
 
 	private void attempt(String deviceId, Kept entry) {
 		synchronized (entry) {
-			if (entry.written) {
+			if (entry.written || entry.discarded) {
 				return;
 			}
 			entry.write.run();
@@ -171,8 +171,16 @@ class UnstoredRefreshes implements SmartLifecycle {
 		}
 		while (true);
 		this.stopped = true;
-		for (String deviceId : this.kept.keySet()) {
-			log.error("Stopping with the refreshed tokens of device {} unstored: it must be paired again", deviceId);
+		for (Map.Entry<String, Kept> entry : this.kept.entrySet()) {
+			Kept pair = entry.getValue();
+			synchronized (pair) {
+				// A retry that picked the pair up before this point must not store it after: it is given up.
+				pair.discarded = !pair.written;
+			}
+			if (pair.discarded) {
+				log.error("Stopping with the refreshed tokens of device {} unstored: it must be paired again",
+						entry.getKey());
+			}
 		}
 		this.kept.clear();
 	}
@@ -192,6 +200,8 @@ class UnstoredRefreshes implements SmartLifecycle {
 		final long sinceNanos;
 
 		boolean written;
+
+		boolean discarded;
 
 		Kept(Write write, long sinceNanos) {
 			this.write = write;
