@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.google.crypto.tink.Aead;
@@ -20,7 +21,10 @@ final class KeyRing {
 
 	static final String SETTING = "GATEWAY_CRYPTO_KEYS";
 
-	private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+	/** What a key id may be; ciphertexts carry it in plain. */
+	static final String KEY_ID_REGEX = "[A-Za-z0-9_-]{1,32}";
+
+	private static final Pattern KEY_ID = Pattern.compile(KEY_ID_REGEX);
 
 	private final String activeId;
 
@@ -75,6 +79,11 @@ final class KeyRing {
 
 	Aead get(String id) {
 		return this.keys.get(id);
+	}
+
+	/** Every key id of the ring. */
+	Set<String> ids() {
+		return this.keys.keySet();
 	}
 
 	private static byte[] decode(String base64, int position) {

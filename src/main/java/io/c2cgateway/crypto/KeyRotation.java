@@ -71,7 +71,7 @@ public class KeyRotation {
 				.sql("select " + column.idColumn() + "::text as id, " + column.column() + " as sealed from "
 						+ column.table() + " where " + column.column() + " is not null and " + column.column()
 						+ " not like ? limit " + BATCH + " for update skip locked")
-				.param(this.box.activePrefix() + "%")
+				.param(likeLiteral(this.box.activePrefix()) + "%")
 				.query((rs, n) -> new Row(rs.getString("id"), rs.getString("sealed")))
 				.list();
 			for (Row row : rows) {
@@ -85,6 +85,14 @@ public class KeyRotation {
 			return rows.size();
 		});
 		return (done != null) ? done : 0;
+	}
+
+	/**
+	 * The text as a {@code LIKE} pattern that matches only itself: key ids may hold {@code _}, a
+	 * wildcard, so {@code v1.k_1.%} would also match {@code v1.kx1.} and leave those rows unmoved.
+	 */
+	static String likeLiteral(String text) {
+		return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%");
 	}
 
 	private record Row(String id, String sealed) {

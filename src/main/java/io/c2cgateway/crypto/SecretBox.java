@@ -3,6 +3,7 @@ package io.c2cgateway.crypto;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.Set;
 
 import org.springframework.stereotype.Service;
 
@@ -14,7 +15,7 @@ import org.springframework.stereotype.Service;
 @Service
 public class SecretBox {
 
-	private static final String VERSION = "v1";
+	static final String VERSION = "v1";
 
 	private final KeyRing keys;
 
@@ -55,6 +56,11 @@ public class SecretBox {
 	/** The start of every ciphertext sealed with the active key. */
 	String activePrefix() {
 		return VERSION + "." + this.keys.activeId() + ".";
+	}
+
+	/** The ids of every key of the ring, which together open what was sealed with any of them. */
+	Set<String> keyIds() {
+		return this.keys.ids();
 	}
 
 	/** Whether a stored value was sealed with a key other than the active one. */

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
@@ -21,6 +22,9 @@ class KeyRotationTests extends IntegrationTest {
 
 	@Autowired
 	private SecretBox box;
+
+	@Autowired
+	private TransactionTemplate tx;
 
 	@Test
 	void secretsSealedWithAnOlderKeyAreResealedWithTheActiveOneAndStillWork() {
@@ -45,6 +49,31 @@ class KeyRotationTests extends IntegrationTest {
 		assertThat(this.rotation.runOnce()).isZero();
 		advanceAndPoll(Duration.ofSeconds(5));
 		assertThat(pairing(pairing.path("id").asString()).path("status").asString()).isEqualTo("AUTHORIZED");
+	}
+
+	@Test
+	void anActiveKeyIdWithAnUnderscoreIsNotReadAsAWildcard() {
+		// 'k_1' as a LIKE pattern matches 'kx1': the old code took kx1's rows for the active key's.
+		SecretBox rotated = new SecretBox(new CryptoProperties(
+				"k_1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,kx1:H+7d3Nva2djX1tXU09LR0M/OzczLysnIx8bFxMPCwcA="));
+		SecretBox old = new SecretBox(new CryptoProperties("kx1:H+7d3Nva2djX1tXU09LR0M/OzczLysnIx8bFxMPCwcA="));
+		String table = "rotation_probe_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		this.jdbc.sql("create table " + table + " (id text primary key, secret_enc text)").update();
+		try {
+			this.jdbc.sql("insert into " + table + " values ('r1', ?)")
+				.param(old.seal(Secret.of("s3cret"), table, "secret", "r1"))
+				.update();
+			KeyRotation rotation = new KeyRotation(rotated, java.util.List.of(new SealedColumn(table, "secret_enc", "id", "secret")),
+					this.jdbc, this.tx);
+			assertThat(rotation.runOnce()).isEqualTo(1);
+			String stored = this.jdbc.sql("select secret_enc from " + table).query(String.class).single();
+			assertThat(stored).startsWith("v1.k_1.");
+			assertThat(rotated.open(stored, table, "secret", "r1").reveal()).isEqualTo("s3cret");
+			assertThat(rotation.runOnce()).isZero();
+		}
+		finally {
+			this.jdbc.sql("drop table " + table).update();
+		}
 	}
 
 	private String deviceCodeOf(JsonNode pairing) {
