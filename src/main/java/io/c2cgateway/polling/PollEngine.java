@@ -91,6 +91,9 @@ public class PollEngine implements SmartLifecycle {
 
 	private volatile boolean claimRequested = true;
 
+	/** After a lost lease: claim again only once no poll sent under the old name is in flight. */
+	private boolean claimAfterInFlight;
+
 	private volatile boolean running;
 
 	private volatile boolean draining;
@@ -329,6 +332,13 @@ public class PollEngine implements SmartLifecycle {
 		if (this.draining || this.shutdown.started() || !this.lease.valid()) {
 			return;
 		}
+		if (this.claimAfterInFlight) {
+			if (outstanding() > 0) {
+				return;
+			}
+			this.claimAfterInFlight = false;
+			this.claimRequested = true;
+		}
 		if (this.claimRequested || nanos - this.lastClaimNanos >= this.properties.claimEvery().toNanos()) {
 			claim();
 		}
@@ -402,6 +412,9 @@ public class PollEngine implements SmartLifecycle {
 			log.warn("Poll engine {} lost its lease; dropped {} pairings, now {}", previous, held, this.lease.owner());
 			this.tracked.clear();
 			this.schedule.clear();
+			// Polls sent under the lost name may still reach Frame.io: a takeover schedules the next
+			// poll one interval after itself, so it must not come before they are answered.
+			this.claimAfterInFlight = this.inFlight.get() > 0;
 		}
 	}
 

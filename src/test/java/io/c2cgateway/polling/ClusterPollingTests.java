@@ -27,11 +27,13 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Several engines on one database, in the spirit of db-scheduler's cluster tests: every code polled
@@ -248,6 +250,44 @@ class ClusterPollingTests extends IntegrationTest {
 		assertThat(pollsOf(deviceId)).hasSize(1);
 		advanceAndRun(fresh, Duration.ofSeconds(0));
 		assertThat(pollsOf(deviceId)).hasSize(2);
+	}
+
+	/**
+	 * A replica that finds its own lease gone (a long stall) continues under a new name. A poll it
+	 * sent under the old name may still be on its way to Frame.io: the new name claims nothing until
+	 * every such poll is answered, so the reclaimed pairing's next poll, an interval after the
+	 * takeover, cannot come sooner than an interval after it.
+	 */
+	@Test
+	void replicaThatLostItsOwnLeaseReclaimsOnlyOnceItsPollsInFlightAreAnswered() throws Exception {
+		String id = startPairings(1).get(0);
+		String deviceId = this.devices.get(0);
+		PollEngine engine = engine("stalled");
+		engine.runOnce();
+		this.clock.advance(Duration.ofSeconds(5));
+		this.simulator.inject(Fault.delay("token_poll", deviceId, Duration.ofMillis(1500)));
+		assertThat(engine.dispatchNow()).isEqualTo(1);
+		String lostName = engine.owner();
+
+		expireLease(engine);
+		engine.cycleOnce(0, true);
+		assertThat(engine.owner()).as("a new lease generation").isNotEqualTo(lostName);
+		// The new name registers and would claim at once; the old poll is held 1.5 s by Frame.io.
+		for (int i = 0; i < 3; i++) {
+			// As a pairing created meanwhile would: claim now, not at the next claim period.
+			engine.wake();
+			engine.cycleOnce(0, true);
+			assertThat(ownerOf(id)).as("not reclaimed while the old poll is in flight").isNotEqualTo(engine.owner());
+		}
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> {
+			engine.cycleOnce(50, false);
+			return engine.owner().equals(ownerOf(id));
+		});
+		assertThat(pollsOf(deviceId)).hasSize(1);
+		this.clock.advance(Duration.ofSeconds(5));
+		engine.runOnce();
+		assertThat(pollsOf(deviceId)).as("polled again an interval after the takeover").hasSize(2);
 	}
 
 	@Test

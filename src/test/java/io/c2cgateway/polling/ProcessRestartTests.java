@@ -264,6 +264,8 @@ class ProcessRestartTests {
 		env.put("GATEWAY_INSTANCE_ID", pod);
 		env.put("GATEWAY_CRYPTO_KEYS", standIn.bean(Environment.class).getRequiredProperty("gateway.crypto.keys"));
 		env.put("GATEWAY_FRAMEIO_BASE_URL", "http://127.0.0.1:" + standIn.port());
+		// The stand-in is plain http on this host; production settings refuse that unless told.
+		env.put("GATEWAY_FRAMEIO_ALLOW_INSECURE_BASE_URL", "true");
 		env.put("GATEWAY_POLLING_ENABLED", "true");
 		env.put("GATEWAY_POLLING_LEASE_TTL", LEASE_TTL.toSeconds() + "s");
 		env.put("GATEWAY_POLLING_CLAIM_EVERY", CLAIM_EVERY.toSeconds() + "s");
