@@ -3,6 +3,8 @@ package io.c2cgateway.security;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -15,6 +17,7 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 import io.c2cgateway.system.Problems;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
 class SecurityConfiguration {
 
 	@Bean
-	SecurityFilterChain api(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals, JsonMapper json) throws Exception {
+	SecurityFilterChain api(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals, JsonMapper json,
+			@Qualifier("requestMappingHandlerMapping") ObjectProvider<RequestMappingHandlerMapping> routes)
+			throws Exception {
 		http.csrf((csrf) -> csrf.disable())
 			.httpBasic((basic) -> basic.disable())
 			.formLogin((form) -> form.disable())
@@ -45,8 +50,8 @@ class SecurityConfiguration {
 						"/api/v1/api-keys/**", "/api/v1/devices", "/api/v1/devices/**", "/api/v1/audit-events",
 						"/api/v1/stats")
 				.hasRole("ADMIN")
-				// Fail closed: an API path gets a rule above before anyone may call it.
-				.requestMatchers("/api/**").denyAll()
+				// Fail closed: an API route gets a rule above before anyone may call it; unknown paths 404.
+				.requestMatchers("/api/**").access(new RouteWithoutRule(routes::getObject))
 				.anyRequest().permitAll())
 			.exceptionHandling((exceptions) -> exceptions
 				.authenticationEntryPoint((request, response, ex) -> write(response, json,

@@ -134,7 +134,8 @@ class DatabaseOutageTests extends IntegrationTest {
 		}
 		assertThat(pollsOf(deviceId)).isEmpty();
 
-		assertThat(this.engine.dispatchNow()).as("still on the schedule").isEqualTo(1);
+		// The shared engine may hold other tests' pairings, due as well: ours must be among those sent.
+		assertThat(this.engine.dispatchNow()).as("still on the schedule").isPositive();
 		await().atMost(Duration.ofSeconds(10)).until(() -> pollsOf(deviceId).size() == 1);
 		this.engine.runOnce();
 	}

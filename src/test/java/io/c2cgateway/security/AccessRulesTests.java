@@ -26,14 +26,14 @@ class AccessRulesTests extends IntegrationTest {
 		assertThat(basic.status()).isEqualTo(401);
 	}
 
-	/** Fail closed: an API path without a rule of its own is refused to every role, ADMIN too. */
+	/** The contract's 404 for a path no controller serves, whatever the key; 401 without one. */
 	@Test
-	void apiPathWithoutARuleIsForbiddenToEveryRole() {
+	void apiPathNoControllerServesIsNotFoundForEveryRole() {
 		for (Api caller : new Api[] { admin(), this.api.as(newKey("STATION")) }) {
 			for (String path : new String[] { "/api/v1/not-yet-an-endpoint", "/api/v2/pairings", "/api/internal" }) {
 				Api.Response response = caller.get(path);
-				assertThat(response.status()).as(path).isEqualTo(403);
-				assertThat(response.code()).isEqualTo("forbidden");
+				assertThat(response.status()).as(path).isEqualTo(404);
+				assertThat(response.code()).isEqualTo("not_found");
 			}
 		}
 		assertThat(this.api.get("/api/v1/not-yet-an-endpoint").status()).as("no key: 401 first").isEqualTo(401);
