@@ -483,7 +483,7 @@ class TwoReplicaRebalanceBenchmark {
 		System.out.printf("held at the end         A %d (%.1f %%), B %d (%.1f %%), unowned %d%n", last.a(),
 				100.0 * last.a() / pairings, last.b(), 100.0 * last.b() / pairings, last.free());
 		System.out.println();
-		System.out.println("phase                                  |   s   | polls/s all (A / B), of ideal | lateness p50 / p99 / p99.9 / max ms | p99 of A's / B's polls | sooner");
+		System.out.println("phase                                  |   s   | polls/s all (A / B), of ideal | lateness p50 / p99 / p99.9 / max ms | p99 of A's / B's polls | sooner | mean CPU % of a core: A / B / PG / harness / others | load");
 		for (int p = BEFORE; p <= AFTER; p++) {
 			long from = this.phaseStart[p];
 			long to = 0;
@@ -500,11 +500,30 @@ class TwoReplicaRebalanceBenchmark {
 			h.add(hb);
 			long pa = this.phasePolls[p][0].get();
 			long pb = this.phasePolls[p][1].get();
-			System.out.printf("%-38s | %5.1f | %5.0f (%5.0f / %5.0f), %3.0f %% | %5d / %5d / %5d / %5d       | %5d / %s | %d%n",
+			double[] cpu = new double[5];
+			double load = 0;
+			int counted = 0;
+			for (Second s : table) {
+				long middle = (s.start() + s.end()) / 2;
+				if (middle >= from && middle < to) {
+					double length = seconds(s.end() - s.start());
+					cpu[0] += s.cpu().percent(0, length);
+					cpu[1] += s.cpu().percent(1, length);
+					cpu[2] += s.cpu().postgresPercent(length);
+					cpu[3] += s.cpu().percent(2, length);
+					cpu[4] += s.cpu().othersPercent(length, CORES);
+					load += s.load();
+					counted++;
+				}
+			}
+			for (int i = 0; i < cpu.length; i++) {
+				cpu[i] /= Math.max(1, counted);
+			}
+			System.out.printf("%-38s | %5.1f | %5.0f (%5.0f / %5.0f), %3.0f %% | %5d / %5d / %5d / %5d       | %5d / %6s | %6d | %3.0f / %3.0f / %3.0f / %3.0f / %3.0f | %.1f%n",
 					PHASES[p], span, (pa + pb) / span, pa / span, pb / span, 100 * (pa + pb) / span / ideal,
 					h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(),
 					ha.getValueAtPercentile(99), (hb.getTotalCount() == 0) ? "-" : String.valueOf(hb.getValueAtPercentile(99)),
-					this.phaseTooSoon[p].get());
+					this.phaseTooSoon[p].get(), cpu[0], cpu[1], cpu[2], cpu[3], cpu[4], load / Math.max(1, counted));
 		}
 		System.out.println();
 		contract(table, pairings, reg);
