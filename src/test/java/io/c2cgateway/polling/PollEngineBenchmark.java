@@ -158,7 +158,7 @@ class PollEngineBenchmark {
 		}
 	}
 
-	private static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, int count) {
+	static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, int count) {
 		Instant now = Instant.now();
 		List<Object[]> rows = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
