@@ -554,6 +554,12 @@ public class PollEngine implements SmartLifecycle {
 			due.forEach(this::enqueue);
 			throw ex;
 		}
+		if (!this.lease.valid()) {
+			// The check (or a long claim before it) outlasted the lease's sending margin: another
+			// replica may take these over at any moment, so nothing is sent on the strength of it.
+			due.forEach(this::enqueue);
+			return 0;
+		}
 		int dispatched = 0;
 		for (Tracked pairing : due) {
 			Long epoch = held.get(pairing.id);

@@ -1,5 +1,8 @@
 package io.c2cgateway.polling;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +33,7 @@ import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.IntegrationTest;
+import io.c2cgateway.support.TestDatabase;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -288,6 +292,38 @@ class ClusterPollingTests extends IntegrationTest {
 		this.clock.advance(Duration.ofSeconds(5));
 		engine.runOnce();
 		assertThat(pollsOf(deviceId)).as("polled again an interval after the takeover").hasSize(2);
+	}
+
+	/**
+	 * Found by the rebalance benchmark under heavy load: an engine starved long enough for its lease
+	 * to run out between deciding what is due and sending it sent anyway, after another replica
+	 * could have taken the pairings over. Validity is checked again right before sending.
+	 */
+	@Test
+	void engineWhoseLeaseRanOutWhileItCheckedItsDuePairingsSendsNothing() throws Exception {
+		startPairings(1);
+		String deviceId = this.devices.get(0);
+		PollEngine engine = engine("starved-" + UUID.randomUUID().toString().substring(0, 6), Duration.ofSeconds(2));
+		engine.runOnce();
+		this.clock.advance(Duration.ofSeconds(5));
+		Map<String, String> database = TestDatabase.properties();
+		ExecutorService sender = Executors.newSingleThreadExecutor();
+		try (Connection migration = DriverManager.getConnection(database.get("spring.datasource.url"),
+				database.get("spring.datasource.username"), database.get("spring.datasource.password"))) {
+			migration.setAutoCommit(false);
+			try (Statement statement = migration.createStatement()) {
+				statement.execute("lock table pairing in access exclusive mode");
+			}
+			Future<Integer> sent = sender.submit(engine::dispatchNow);
+			// The fault lasts longer than the lease's 1 s of sending validity; the check waits on the lock meanwhile.
+			Thread.sleep(2500);
+			migration.rollback();
+			assertThat(sent.get()).as("nothing sent after the lease ran out").isZero();
+		}
+		finally {
+			sender.shutdownNow();
+		}
+		assertThat(pollsOf(deviceId)).isEmpty();
 	}
 
 	@Test
