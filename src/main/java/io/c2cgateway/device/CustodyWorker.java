@@ -1,13 +1,13 @@
 package io.c2cgateway.device;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 
+import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.ShutdownBudget;
 import io.c2cgateway.system.ShutdownPhases;
 
@@ -82,36 +82,19 @@ class CustodyWorker implements SmartLifecycle {
 			callback.run();
 			return;
 		}
-		Thread stopping = new Thread(() -> {
-			try {
-				worker.join(Math.max(1, ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis()));
-				if (worker.isAlive()) {
-					log.warn("Custody worker still busy at the shutdown deadline; its leases run out and another "
-							+ "replica takes over");
-				}
+		AsyncStop.inBackground("custody-worker-stop", () -> {
+			worker.join(Math.max(1, ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis()));
+			if (worker.isAlive()) {
+				log.warn("Custody worker still busy at the shutdown deadline; its leases run out and another "
+						+ "replica takes over");
 			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			finally {
-				callback.run();
-			}
-		}, "custody-worker-stop");
-		stopping.setDaemon(true);
-		stopping.start();
+		}, callback);
 	}
 
 	/** As {@link #stop(Runnable)}, returning once the worker has stopped. */
 	@Override
 	public void stop() {
-		CountDownLatch stopped = new CountDownLatch(1);
-		stop(stopped::countDown);
-		try {
-			stopped.await();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AsyncStop.andWait(this::stop);
 	}
 
 	@Override

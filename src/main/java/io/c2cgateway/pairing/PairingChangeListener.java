@@ -7,7 +7,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -18,6 +17,7 @@ import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
+import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.ShutdownPhases;
 
 /**
@@ -84,33 +84,16 @@ class PairingChangeListener implements SmartLifecycle {
 			return;
 		}
 		listening.interrupt();
-		Thread stopping = new Thread(() -> {
-			try {
-				// The loop sees the flag within one wait for notices.
-				listening.join(WAIT_MILLIS * 4L);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			finally {
-				closeQuietly(this.connection);
-				callback.run();
-			}
-		}, "pairing-change-listener-stop");
-		stopping.setDaemon(true);
-		stopping.start();
+		// The loop sees the flag within one wait for notices.
+		AsyncStop.inBackground("pairing-change-listener-stop", () -> listening.join(WAIT_MILLIS * 4L), () -> {
+			closeQuietly(this.connection);
+			callback.run();
+		});
 	}
 
 	@Override
 	public void stop() {
-		CountDownLatch stopped = new CountDownLatch(1);
-		stop(stopped::countDown);
-		try {
-			stopped.await();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AsyncStop.andWait(this::stop);
 	}
 
 	@Override

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +26,7 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
 import io.c2cgateway.system.ShutdownPhases;
@@ -199,30 +199,16 @@ public class PollEngine implements SmartLifecycle {
 	public void stop(Runnable callback) {
 		this.draining = true;
 		this.running = false;
-		Thread stopping = new Thread(() -> {
-			try {
-				joinLoop();
-				handBack();
-			}
-			finally {
-				callback.run();
-			}
-		}, "poll-engine-stop");
-		stopping.setDaemon(true);
-		stopping.start();
+		AsyncStop.inBackground("poll-engine-stop", () -> {
+			joinLoop();
+			handBack();
+		}, callback);
 	}
 
 	/** As {@link #stop(Runnable)}, returning once the engine has stopped. */
 	@Override
 	public void stop() {
-		CountDownLatch stopped = new CountDownLatch(1);
-		stop(stopped::countDown);
-		try {
-			stopped.await();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AsyncStop.andWait(this::stop);
 	}
 
 	private void joinLoop() {

@@ -3,7 +3,6 @@ package io.c2cgateway.retention;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,6 +19,7 @@ import org.springframework.stereotype.Service;
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.audit.AuditTrail;
 import io.c2cgateway.idempotency.IdempotencyKeys;
+import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.InvalidConfigurationException;
 import io.c2cgateway.system.ShutdownBudget;
@@ -198,35 +198,20 @@ public class Retention implements SmartLifecycle {
 		}
 		this.stopping = true;
 		stopped.shutdown();
-		Thread waiting = new Thread(() -> {
-			try {
-				if (!stopped.awaitTermination(ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis(),
-						TimeUnit.MILLISECONDS)) {
-					log.warn("Retention still deleting at the shutdown deadline");
-				}
+		AsyncStop.inBackground("retention-stop", () -> {
+			if (!stopped.awaitTermination(ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis(),
+					TimeUnit.MILLISECONDS)) {
+				log.warn("Retention still deleting at the shutdown deadline");
 			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			finally {
-				stopped.shutdownNow();
-				callback.run();
-			}
-		}, "retention-stop");
-		waiting.setDaemon(true);
-		waiting.start();
+		}, () -> {
+			stopped.shutdownNow();
+			callback.run();
+		});
 	}
 
 	@Override
 	public void stop() {
-		CountDownLatch done = new CountDownLatch(1);
-		stop(done::countDown);
-		try {
-			done.await();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AsyncStop.andWait(this::stop);
 	}
 
 	@Override
