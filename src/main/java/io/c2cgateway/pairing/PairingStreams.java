@@ -115,7 +115,7 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	/** A stream that starts with {@code current} (already checked visible to the caller). */
 	SseEmitter open(Pairing current) {
-		Emitter emitter = new Emitter(timeoutFor(current).toMillis());
+		StreamEmitter emitter = new StreamEmitter(timeoutFor(current).toMillis());
 		if (!this.running) {
 			// Nothing is written before the container takes the emitter, so neither call waits.
 			try {
@@ -382,46 +382,6 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	}
 
 	/**
-	 * An emitter that can be completed without waiting: the lock it guards writes with is held
-	 * for the whole of a send, so a send blocked by its client would hold {@link #complete()} too.
-	 */
-	private static final class Emitter extends SseEmitter {
-
-		private final AtomicBoolean done = new AtomicBoolean();
-
-		Emitter(long timeout) {
-			super(timeout);
-		}
-
-		/** Completes the response unless another thread writes it right now; false then. */
-		boolean completeIfIdle() {
-			if (!this.writeLock.tryLock()) {
-				return false;
-			}
-			try {
-				completeOnce();
-				return true;
-			}
-			finally {
-				this.writeLock.unlock();
-			}
-		}
-
-		/** Completes the response; waits only for a holder of the lock that is not a send. */
-		void completeOnce() {
-			if (this.done.compareAndSet(false, true)) {
-				complete();
-			}
-		}
-
-		/** The container ends the response itself (a send failed, or it completed it already). */
-		void failed() {
-			this.done.set(true);
-		}
-
-	}
-
-	/**
 	 * One client's stream. Its outbox (the newest state not yet sent, a keep-alive line, the end)
 	 * is written by one sender at a time, which runs while there is something to write; only that
 	 * sender ever waits for the client.
@@ -430,7 +390,7 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 		final UUID pairingId;
 
-		private final Emitter emitter;
+		private final StreamEmitter emitter;
 
 		// Guarded by this; held only to take from or add to the outbox, never while writing.
 		private Pairing pending;
@@ -449,7 +409,7 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 		private final AtomicBoolean dropped = new AtomicBoolean();
 
-		Stream(UUID pairingId, Emitter emitter) {
+		Stream(UUID pairingId, StreamEmitter emitter) {
 			this.pairingId = pairingId;
 			this.emitter = emitter;
 		}
