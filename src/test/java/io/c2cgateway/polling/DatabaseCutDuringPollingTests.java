@@ -19,6 +19,7 @@ import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.DatabaseProxy;
+import io.c2cgateway.support.ProxiedReplica;
 import io.c2cgateway.support.SecondReplica;
 import tools.jackson.databind.JsonNode;
 
@@ -40,6 +41,8 @@ class DatabaseCutDuringPollingTests {
 	/** Below the replica's 3 s upstream timeout: the answer arrives, late. */
 	private static final Duration ANSWER_DELAY = Duration.ofMillis(2500);
 
+	private static ProxiedReplica proxied;
+
 	private static DatabaseProxy proxy;
 
 	private static SecondReplica replica;
@@ -50,12 +53,14 @@ class DatabaseCutDuringPollingTests {
 
 	@BeforeAll
 	static void start() {
-		proxy = DatabaseProxy.start();
-		replica = SecondReplica.startOnSystemClock("cut-" + HexFormat.of().toHexDigits((int) System.nanoTime()),
-				Map.of("spring.datasource.url", proxy.jdbcUrl(), "gateway.polling.enabled", "true",
+		proxied = ProxiedReplica.start((jdbcUrl) -> SecondReplica.startOnSystemClock(
+				"cut-" + HexFormat.of().toHexDigits((int) System.nanoTime()),
+				Map.of("spring.datasource.url", jdbcUrl, "gateway.polling.enabled", "true",
 						"gateway.sandbox.interval", INTERVAL.toSeconds() + "s",
 						// Shorter than the minimum validity: every access token a device asks for is a refresh.
-						"gateway.sandbox.access-token-lifetime", "5m"));
+						"gateway.sandbox.access-token-lifetime", "5m")));
+		proxy = proxied.proxy();
+		replica = proxied.replica();
 		simulator = replica.bean(FrameioSimulator.class);
 		api = Api.at(replica.port());
 	}
@@ -67,12 +72,8 @@ class DatabaseCutDuringPollingTests {
 
 	@AfterAll
 	static void stop() {
-		if (replica != null) {
-			proxy.restore();
-			replica.close();
-		}
-		if (proxy != null) {
-			proxy.close();
+		if (proxied != null) {
+			proxied.close();
 		}
 	}
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.support.DatabaseProxy;
+import io.c2cgateway.support.ProxiedReplica;
 import io.c2cgateway.support.SecondReplica;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DatabaseOutageReadinessTests {
 
+	private static ProxiedReplica proxied;
+
 	private static DatabaseProxy proxy;
 
 	private static SecondReplica replica;
@@ -30,19 +33,16 @@ class DatabaseOutageReadinessTests {
 
 	@BeforeAll
 	static void start() {
-		proxy = DatabaseProxy.start();
-		replica = SecondReplica.start("outage-" + Long.toHexString(System.nanoTime()),
-				Map.of("spring.datasource.url", proxy.jdbcUrl()));
+		proxied = ProxiedReplica.start((jdbcUrl) -> SecondReplica.start("outage-" + Long.toHexString(System.nanoTime()),
+				Map.of("spring.datasource.url", jdbcUrl)));
+		proxy = proxied.proxy();
+		replica = proxied.replica();
 	}
 
 	@AfterAll
 	static void stop() {
-		if (replica != null) {
-			proxy.restore();
-			replica.close();
-		}
-		if (proxy != null) {
-			proxy.close();
+		if (proxied != null) {
+			proxied.close();
 		}
 	}
 
