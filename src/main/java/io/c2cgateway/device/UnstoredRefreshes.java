@@ -54,8 +54,6 @@ class UnstoredRefreshes implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	private volatile boolean stopped;
-
 	UnstoredRefreshes(MeterRegistry meters, ShutdownBudget shutdown) {
 		this.shutdown = shutdown;
 		Gauge.builder("gateway.tokens.unstored", this.kept, Map::size)
@@ -63,9 +61,9 @@ class UnstoredRefreshes implements SmartLifecycle {
 			.register(meters);
 	}
 
-	/** Keeps a pair to write later; false when too many are kept already or after the last try at shutdown (then it is lost). */
+	/** Keeps a pair to write later; false when too many are kept already or once stopping (then it is lost). */
 	boolean keep(String deviceId, Write write) {
-		if (this.stopped || (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId))) {
+		if (!this.running || (this.kept.size() >= MOST_KEPT && !this.kept.containsKey(deviceId))) {
 			return false;
 		}
 		this.kept.put(deviceId, new Kept(write, System.nanoTime()));
@@ -126,7 +124,6 @@ class UnstoredRefreshes implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.stopped = false;
 		this.running = true;
 	}
 
@@ -170,7 +167,6 @@ class UnstoredRefreshes implements SmartLifecycle {
 			}
 		}
 		while (true);
-		this.stopped = true;
 		for (Map.Entry<String, Kept> entry : this.kept.entrySet()) {
 			Kept pair = entry.getValue();
 			synchronized (pair) {
