@@ -272,19 +272,20 @@ public class FrameioClient {
 				wholeSecondsUp(body.path("expires_in"), 120), (int) wholeSecondsUp(body.path("interval"), 5));
 	}
 
+	/** A refresh answer may leave {@code refresh_token} out: the current one stays in force. */
 	private TokenGrant toRefreshedTokens(JsonNode body) {
 		JsonNode refresh = body.path("refresh_token");
-		if (refresh.isMissingNode() || refresh.isNull()) {
-			JsonNode type = body.path("token_type");
-			return new TokenGrant(Secret.of(requiredText(body, "access_token")), null,
-					wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
-		}
-		return toTokens(body);
+		return toTokens(body, !(refresh.isMissingNode() || refresh.isNull()));
 	}
 
 	private TokenGrant toTokens(JsonNode body) {
+		return toTokens(body, true);
+	}
+
+	private TokenGrant toTokens(JsonNode body, boolean withRefreshToken) {
 		JsonNode type = body.path("token_type");
-		return new TokenGrant(Secret.of(requiredText(body, "access_token")), Secret.of(requiredText(body, "refresh_token")),
+		Secret refresh = withRefreshToken ? Secret.of(requiredText(body, "refresh_token")) : null;
+		return new TokenGrant(Secret.of(requiredText(body, "access_token")), refresh,
 				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
 	}
 
