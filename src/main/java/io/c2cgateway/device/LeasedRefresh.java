@@ -117,7 +117,7 @@ class LeasedRefresh {
 			ClientCredentials client;
 			Secret refreshToken;
 			try {
-				client = new ClientCredentials(deviceId, this.models.upstreamSettings(row.model()).clientSecret(),
+				client = new ClientCredentials(row.model(), deviceId, this.models.upstreamSettings(row.model()).clientSecret(),
 						row.clientVersion());
 				refreshToken = this.box.open(row.sealedRefreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
 			}

@@ -123,7 +123,7 @@ class Revocations {
 				handBack(job, owner);
 				return false;
 			}
-			ClientCredentials client = new ClientCredentials(job.deviceId(),
+			ClientCredentials client = new ClientCredentials(job.model(), job.deviceId(),
 					this.models.upstreamSettings(job.model()).clientSecret(), job.clientVersion());
 			if (job.sealedRefresh() != null) {
 				Upstream<Boolean> answer = this.frameio

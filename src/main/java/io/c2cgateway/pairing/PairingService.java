@@ -83,7 +83,7 @@ public class PairingService {
 		int timeout = (request.timeoutSeconds() != null) ? request.timeoutSeconds() : NewPairing.DEFAULT_TIMEOUT_SECONDS;
 		DeviceModelService.UpstreamSettings settings = this.models.upstreamSettings(model.model());
 		Upstream<DeviceCode> answer = this.frameio
-			.requestDeviceCode(new ClientCredentials(request.deviceId(), settings.clientSecret(), clientVersion),
+			.requestDeviceCode(new ClientCredentials(model.model(), request.deviceId(), settings.clientSecret(), clientVersion),
 					settings.scope(), urlPairing)
 			.block();
 		if (!(answer instanceof Upstream.Ok<DeviceCode> ok)) {

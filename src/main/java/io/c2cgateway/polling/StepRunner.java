@@ -50,7 +50,7 @@ final class StepRunner {
 		if (pairing.codeIsDead(now)) {
 			return renewal(pairing, settings).map((answer) -> (Step) new Step.Renew(pairing, answer, this.clock.instant()));
 		}
-		ClientCredentials credentials = new ClientCredentials(pairing.deviceId, settings.clientSecret(),
+		ClientCredentials credentials = new ClientCredentials(pairing.model, pairing.deviceId, settings.clientSecret(),
 				pairing.clientVersion);
 		return Mono.defer(() -> this.frameio.pollToken(credentials, pairing.deviceCode)).flatMap((answer) -> {
 			Instant at = this.clock.instant();
@@ -66,7 +66,7 @@ final class StepRunner {
 
 	private Mono<Upstream<DeviceCode>> renewal(Tracked pairing, DeviceModelService.UpstreamSettings settings) {
 		return Mono.defer(() -> this.frameio.requestDeviceCode(
-				new ClientCredentials(pairing.deviceId, settings.clientSecret(), pairing.clientVersion), settings.scope(),
+				new ClientCredentials(pairing.model, pairing.deviceId, settings.clientSecret(), pairing.clientVersion), settings.scope(),
 				pairing.urlPairing))
 			.onErrorResume((ex) -> Mono.just(internalFailure()));
 	}

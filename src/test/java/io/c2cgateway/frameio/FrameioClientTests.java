@@ -28,7 +28,7 @@ class FrameioClientTests {
 
 	private FrameioClient client;
 
-	private final ClientCredentials credentials = new ClientCredentials("SN-0042", Secret.of("model-secret"), "2.1.0");
+	private final ClientCredentials credentials = new ClientCredentials("cam-x", "SN-0042", Secret.of("model-secret"), "2.1.0");
 
 	@BeforeEach
 	void start() throws IOException {
