@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -20,6 +21,7 @@ import reactor.netty.resources.ConnectionProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -69,11 +71,21 @@ public class FrameioClient {
 
 	private final MeterRegistry meters;
 
+	private final RateBudget budget;
+
 	private volatile String resolvedBaseUrl;
 
+	/** A client alone, its rate-limit pauses kept in memory: for tests against a stand-in server. */
 	FrameioClient(WebClient.Builder builder, FrameioProperties properties, Environment environment, JsonMapper json,
 			MeterRegistry meters) {
+		this(builder, properties, environment, json, meters, RateBudget.local(Clock.systemUTC(), meters));
+	}
+
+	@Autowired
+	FrameioClient(WebClient.Builder builder, FrameioProperties properties, Environment environment, JsonMapper json,
+			MeterRegistry meters, RateBudget budget) {
 		requireHttps(properties, environment);
+		this.budget = budget;
 		this.properties = properties;
 		this.environment = environment;
 		this.json = json;
@@ -141,8 +153,38 @@ public class FrameioClient {
 		return form;
 	}
 
+	/**
+	 * One call within the fleet's rate budget: it may wait for a pause to end or for a token of the
+	 * cap, and a pause that lasts longer is answered as rate limited without a call.
+	 */
 	private <T> Mono<Upstream<T>> call(String endpoint, String path, ClientCredentials client, boolean urlPairing,
 			MultiValueMap<String, String> form, BodyReader<T> reader) {
+		return Mono.defer(() -> this.budget.acquire(client.model(), budgetEndpoint(endpoint), priority(endpoint))
+			.flatMap((ticket) -> {
+				if (!ticket.go()) {
+					this.meters.counter("gateway.frameio.requests.withheld", "endpoint", endpoint).increment();
+					return Mono.just((Upstream<T>) new Upstream.RateLimited<T>(ticket.retryAfter()));
+				}
+				return send(endpoint, path, client, urlPairing, form, reader, ticket)
+					.doFinally((signal) -> this.budget.done(ticket));
+			}));
+	}
+
+	/** Frame.io limits per endpoint: polls and refreshes share the token endpoint's budget. */
+	private static String budgetEndpoint(String endpoint) {
+		return endpoint.startsWith("token_") ? "token" : endpoint;
+	}
+
+	private static RateBudget.Priority priority(String endpoint) {
+		return switch (endpoint) {
+			case "token_refresh", "revoke" -> RateBudget.Priority.CUSTODY;
+			case "device_code" -> RateBudget.Priority.NEW_CODE;
+			default -> RateBudget.Priority.POLL;
+		};
+	}
+
+	private <T> Mono<Upstream<T>> send(String endpoint, String path, ClientCredentials client, boolean urlPairing,
+			MultiValueMap<String, String> form, BodyReader<T> reader, RateBudget.Ticket ticket) {
 		return Mono.defer(() -> {
 			Timer.Sample sample = Timer.start(this.meters);
 			return this.web.post()
@@ -162,7 +204,18 @@ public class FrameioClient {
 							.value(), endpoint, MAX_ANSWER_BYTES);
 						return Mono.just("");
 					})
-					.map((body) -> classify(response.statusCode(), response.headers().asHttpHeaders(), body, reader)))
+					.<Upstream<T>>map((body) -> {
+						HttpHeaders headers = response.headers().asHttpHeaders();
+						Duration paused = this.budget.observe(ticket, response.statusCode().value(), headers);
+						Upstream<T> result = classify(response.statusCode(), headers, body, reader);
+						if (result instanceof Upstream.RateLimited<T> limited && limited.retryAfter() == null
+								&& paused != null) {
+							// Without Retry-After the fleet's pause says when to come back, not a default second.
+							Upstream<T> withPause = new Upstream.RateLimited<>(paused, limited.error());
+							return withPause;
+						}
+						return result;
+					}))
 				.timeout(this.properties.timeout().plusSeconds(1))
 				.onErrorResume((ex) -> Mono.just(failure(ex)))
 				.doOnNext((result) -> sample.stop(requestTimer(endpoint, outcomeTag(result))));

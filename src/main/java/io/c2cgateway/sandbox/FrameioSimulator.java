@@ -1,12 +1,14 @@
 package io.c2cgateway.sandbox;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.springframework.context.annotation.Profile;
 import org.springframework.stereotype.Component;
@@ -29,9 +31,12 @@ public class FrameioSimulator {
 
 	private final List<Fault> faults = new ArrayList<>();
 
+	private final RateLimits rateLimits;
+
 	FrameioSimulator(Clock clock, SandboxProperties properties) {
 		this.clock = clock;
 		this.grants = new Grants(clock, properties);
+		this.rateLimits = new RateLimits(clock);
 	}
 
 	// ---- what a test or a person does on the Frame.io side ---------------------------------
@@ -59,6 +64,7 @@ public class FrameioSimulator {
 		this.grants.clear();
 		this.requests.clear();
 		this.faults.clear();
+		this.rateLimits.clear();
 	}
 
 	public synchronized Optional<String> userCodeOf(String clientId) {
@@ -191,6 +197,39 @@ public class FrameioSimulator {
 
 	private Instant now() {
 		return this.clock.instant();
+	}
+
+	/**
+	 * Frame.io's rate limit for an endpoint ({@code device_code}, {@code token}, {@code revoke}): at
+	 * most {@code calls} per {@code window} under one client secret; {@code x-ratelimit-*} headers on
+	 * every answer from then on. {@link #reset()} lifts it.
+	 */
+	public synchronized void limitRate(String endpoint, int calls, Duration window) {
+		this.rateLimits.limit(endpoint, calls, window);
+	}
+
+	/** Lifts every rate limit set with {@link #limitRate}. */
+	public synchronized void liftRateLimits() {
+		this.rateLimits.clear();
+	}
+
+	/**
+	 * Runs one request through the rate limit: the real answer with the limit's headers, or, over the
+	 * limit, a 429 that Frame.io would send instead (the request is recorded as received all the same).
+	 */
+	synchronized Answer rateLimited(String endpoint, Map<String, String> form, Map<String, String> headers,
+			Supplier<Answer> answer) {
+		RateLimits.Charge charge = this.rateLimits.charge(endpoint, String.valueOf(form.get("client_secret")));
+		if (charge == null) {
+			return answer.get();
+		}
+		if (charge.exceeded()) {
+			String name = "token".equals(endpoint)
+					? ("refresh_token".equals(form.get("grant_type")) ? "token_refresh" : "token_poll") : endpoint;
+			log(name, form.get("client_id"), form.get("device_code"), headers, null);
+			return RateLimits.tooMany(charge.headers());
+		}
+		return answer.get().withHeaders(charge.headers());
 	}
 
 	/** One request as the simulator saw it. {@code deviceCode} is set for polls. */

@@ -41,17 +41,24 @@ class SimulatorController {
 	@PostMapping(path = "/v2/auth/device/code", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
 	ResponseEntity<Object> deviceCode(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
 		String origin = request.getScheme() + "://" + request.getServerName() + ":" + request.getServerPort();
-		return respond(this.simulator.deviceCode(form.toSingleValueMap(), headers(request), origin));
+		Map<String, String> fields = form.toSingleValueMap();
+		Map<String, String> headers = headers(request);
+		return respond(this.simulator.rateLimited("device_code", fields, headers,
+				() -> this.simulator.deviceCode(fields, headers, origin)));
 	}
 
 	@PostMapping(path = "/v2/auth/token", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
 	ResponseEntity<Object> token(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
-		return respond(this.simulator.token(form.toSingleValueMap(), headers(request)));
+		Map<String, String> fields = form.toSingleValueMap();
+		Map<String, String> headers = headers(request);
+		return respond(this.simulator.rateLimited("token", fields, headers, () -> this.simulator.token(fields, headers)));
 	}
 
 	@PostMapping(path = "/v2/auth/revoke", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
 	ResponseEntity<Object> revoke(@RequestParam MultiValueMap<String, String> form, HttpServletRequest request) {
-		return respond(this.simulator.revoke(form.toSingleValueMap(), headers(request)));
+		Map<String, String> fields = form.toSingleValueMap();
+		Map<String, String> headers = headers(request);
+		return respond(this.simulator.rateLimited("revoke", fields, headers, () -> this.simulator.revoke(fields, headers)));
 	}
 
 	@PostMapping("/sandbox/user-codes/{userCode}/approve")
@@ -116,6 +123,7 @@ class SimulatorController {
 		if (answer.retryAfter() != null) {
 			response.header(HttpHeaders.RETRY_AFTER, answer.retryAfter());
 		}
+		answer.headers().forEach(response::header);
 		if (answer.body() instanceof String page) {
 			// As a proxy or CDN in front of Frame.io answers: an HTML page, no OAuth error in sight.
 			return response.contentType(MediaType.TEXT_HTML).body(page);

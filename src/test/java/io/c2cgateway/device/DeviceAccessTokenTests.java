@@ -201,6 +201,8 @@ class DeviceAccessTokenTests extends CustodyTest {
 		assertThat(limited.status()).isEqualTo(503);
 		assertThat(limited.code()).isEqualTo("upstream_rate_limited");
 		assertThat(limited.header("Retry-After")).isEqualTo("7");
+		// The 429 paused the model's token endpoint for the fleet: the next call waits for its end.
+		this.clock.advance(Duration.ofSeconds(7));
 
 		this.simulator.inject(Fault.error("token_refresh", paired.deviceId(), "invalid_client"));
 		Api.Response refused = accessToken(key, paired.deviceId());
