@@ -115,15 +115,18 @@ class DeviceStore {
 
 	/**
 	 * Leases, in one statement, paired devices whose refresh token was issued at or before
-	 * {@code issuedBefore} and whose last failed refresh is older than {@code failedBefore}.
+	 * {@code issuedBefore} or has half of its stated life behind it at {@code now}, and whose last
+	 * failed refresh is older than {@code failedBefore}. Each side of the {@code or} has its own
+	 * partial index.
 	 */
-	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant failedBefore, int limit) {
+	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant now, Instant failedBefore,
+			int limit) {
 		long asked = System.nanoTime();
 		return this.jdbc.sql("""
 				with due as (
 				    select device_id, refresh_lease_owner as previous_owner from device
 				    where state = 'PAIRED' and refresh_token_enc is not null
-				      and refresh_token_issued_at <= :issuedBefore
+				      and (refresh_token_issued_at <= :issuedBefore or refresh_token_half_life_at <= :now)
 				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
 				      and (refresh_lease_until is null or refresh_lease_until <= now())
 				    order by refresh_token_issued_at
@@ -135,6 +138,7 @@ class DeviceStore {
 				returning d.device_id, d.version, c.previous_owner
 				""")
 			.param("issuedBefore", utc(issuedBefore))
+			.param("now", utc(now))
 			.param("failedBefore", utc(failedBefore))
 			.param("limit", limit)
 			.param("owner", owner)
@@ -185,13 +189,17 @@ class DeviceStore {
 	/**
 	 * The new pair, in one statement: both tokens, their lifetimes, the lease ended. Fenced by the
 	 * version the refresh started from, not by the lease: tokens Frame.io handed out exist once, and
-	 * a lease that ran out meanwhile must not throw them away while they are still the newest.
+	 * a lease that ran out meanwhile must not throw them away while they are still the newest. A
+	 * refresh token that did not rotate keeps its stored half-life moment ({@code rotated} false).
 	 */
 	boolean storeRefreshed(String deviceId, long version, String sealedAccess, Instant accessExpiresAt,
-			String sealedRefresh, Instant refreshIssuedAt, Instant refreshExpiresAt, Instant at) {
+			String sealedRefresh, Instant refreshIssuedAt, Instant refreshExpiresAt, boolean rotated,
+			Instant refreshHalfLifeAt, Instant at) {
 		return this.jdbc.sql("""
 				update device set access_token_enc = :access, access_token_expires_at = :accessExpires,
 				    refresh_token_enc = :refresh, refresh_token_issued_at = :issued, refresh_token_expires_at = :refreshExpires,
+				    refresh_token_half_life_at = case when :rotated then cast(:halfLife as timestamptz)
+				        else refresh_token_half_life_at end,
 				    last_refresh_at = :at, version = version + 1, refresh_lease_owner = null, refresh_lease_until = null,
 				    refresh_failed_by = null, refresh_failure = null, refresh_failed_at = null, refresh_unknown_since = null
 				where device_id = :deviceId and version = :version and state = 'PAIRED'
@@ -202,6 +210,8 @@ class DeviceStore {
 			.param("issued", utc(refreshIssuedAt))
 			.param("at", utc(at))
 			.param("refreshExpires", utc(refreshExpiresAt))
+			.param("rotated", rotated)
+			.param("halfLife", utc(refreshHalfLifeAt))
 			.param("deviceId", deviceId)
 			.param("version", version)
 			.update() == 1;
