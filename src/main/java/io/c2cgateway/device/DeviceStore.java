@@ -116,22 +116,41 @@ class DeviceStore {
 	/**
 	 * Leases, in one statement, paired devices whose refresh token was issued at or before
 	 * {@code issuedBefore} or has half of its stated life behind it at {@code now}, and whose last
-	 * failed refresh is older than {@code failedBefore}. Each side of the {@code or} has its own
-	 * partial index.
+	 * failed refresh is older than {@code failedBefore}; the longest overdue first. Each kind is
+	 * picked by its own partial index (an {@code or} of the two would walk one index end to end).
 	 */
 	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant now, Instant failedBefore,
 			int limit) {
 		long asked = System.nanoTime();
 		return this.jdbc.sql("""
-				with due as (
-				    select device_id, refresh_lease_owner as previous_owner from device
+				with by_age as (
+				    select device_id, refresh_lease_owner as previous_owner,
+				        cast(:issuedBefore as timestamptz) - refresh_token_issued_at as overdue
+				    from device
 				    where state = 'PAIRED' and refresh_token_enc is not null
-				      and (refresh_token_issued_at <= :issuedBefore or refresh_token_half_life_at <= :now)
+				      and refresh_token_issued_at <= :issuedBefore
 				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
 				      and (refresh_lease_until is null or refresh_lease_until <= now())
 				    order by refresh_token_issued_at
 				    limit :limit
-				    for update skip locked)
+				    for update skip locked),
+				by_half_life as (
+				    select device_id, refresh_lease_owner as previous_owner,
+				        cast(:now as timestamptz) - refresh_token_half_life_at as overdue
+				    from device
+				    where state = 'PAIRED' and refresh_token_enc is not null
+				      and refresh_token_half_life_at <= :now
+				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
+				      and (refresh_lease_until is null or refresh_lease_until <= now())
+				    order by refresh_token_half_life_at
+				    limit :limit
+				    for update skip locked),
+				due as (
+				    select device_id, previous_owner
+				    from (select * from by_age union all select * from by_half_life) either
+				    group by device_id, previous_owner
+				    order by max(overdue) desc
+				    limit :limit)
 				update device d set refresh_lease_owner = :owner, refresh_lease_until = now() + make_interval(secs => :ttl)
 				from due c
 				where d.device_id = c.device_id

@@ -134,6 +134,42 @@ class DeviceTokenLifetimeTests extends CustodyTest {
 		assertThat(refreshes(deviceId)).isEqualTo(1);
 	}
 
+	/** A pair the database would not take within its lease is kept in memory; its stated life goes with it. */
+	@Test
+	void refreshedPairStoredLateAfterAnOutageThenItKeepsItsStatedLife() {
+		String deviceId = newDeviceId();
+		this.simulator.refreshTokenLifetime(deviceId, Duration.ofHours(1));
+		this.simulator.accessTokenLifetime(deviceId, Duration.ofMinutes(20));
+		Paired paired = pairWith(deviceId);
+		String key = deviceKey(paired);
+		moveBelowMinValidity(deviceId);
+		Instant refreshedAt = this.clock.instant();
+		String trigger = "refuse_token_write_" + Long.toHexString(System.nanoTime());
+		this.jdbc.sql("create function " + trigger + "() returns trigger language plpgsql as $$ begin "
+				+ "raise exception 'simulated outage'; end $$").update();
+		this.jdbc.sql("create trigger " + trigger + " before update on device for each row when ("
+				+ "new.access_token_enc is distinct from old.access_token_enc and new.device_id = '" + deviceId
+				+ "') execute function " + trigger + "()").update();
+		try {
+			Api.Response refused = accessToken(key, deviceId);
+			assertThat(refused.status()).as(refused.body()).isEqualTo(500);
+			assertThat(this.unstored.size()).as("kept until the database takes it").isPositive();
+		}
+		finally {
+			this.jdbc.sql("drop trigger " + trigger + " on device").update();
+			this.jdbc.sql("drop function " + trigger + "()").update();
+		}
+		this.unstored.retryAll();
+
+		assertThat(this.simulator.refreshTokenValid(stored(deviceId, "refresh_token").reveal())).isTrue();
+		assertThat(refreshTokenExpiresAt(deviceId)).isEqualTo(refreshedAt.plus(Duration.ofHours(1)));
+		assertThat(this.jdbc.sql("select refresh_token_half_life_at from device where device_id = ?")
+			.param(deviceId)
+			.query(java.time.OffsetDateTime.class)
+			.single()
+			.toInstant()).isEqualTo(refreshedAt.plus(Duration.ofMinutes(30)));
+	}
+
 	/**
 	 * A 2xx refresh answer without usable tokens may mean Frame.io spent the refresh token and the
 	 * new pair got lost on the way. The outcome is unknown: the stored token is tried once more.
