@@ -26,7 +26,7 @@ public class DeviceCustody {
 
 	private static final Logger log = LoggerFactory.getLogger(DeviceCustody.class);
 
-	/** Frame.io refresh tokens live 14 days from issue. */
+	/** Frame.io refresh tokens live 14 days from issue; its token answers do not say so. */
 	static final Duration REFRESH_TOKEN_LIFE = Duration.ofDays(14);
 
 	private final JdbcClient jdbc;
@@ -61,16 +61,17 @@ public class DeviceCustody {
 		String refresh = this.box.seal(tokens.refreshToken(), "device", "refresh_token", deviceId);
 		this.jdbc.sql("""
 				insert into device (device_id, model, client_version, state, access_token_enc, access_token_expires_at,
-				    refresh_token_enc, refresh_token_issued_at, refresh_token_expires_at, paired_at, last_refresh_at,
-				    last_pairing_id, device_key_issued, revoked_at, version)
+				    refresh_token_enc, refresh_token_issued_at, refresh_token_expires_at, refresh_token_half_life_at,
+				    paired_at, last_refresh_at, last_pairing_id, device_key_issued, revoked_at, version)
 				values (:deviceId, :model, :clientVersion, 'PAIRED', :access, :accessExpires, :refresh, :at,
-				    :refreshExpires, :at, null, :pairingId, false, null, 1)
+				    :refreshExpires, :refreshHalfLife, :at, null, :pairingId, false, null, 1)
 				on conflict (device_id) do update set model = excluded.model, client_version = excluded.client_version,
 				    state = 'PAIRED', access_token_enc = excluded.access_token_enc,
 				    access_token_expires_at = excluded.access_token_expires_at,
 				    refresh_token_enc = excluded.refresh_token_enc,
 				    refresh_token_issued_at = excluded.refresh_token_issued_at,
-				    refresh_token_expires_at = excluded.refresh_token_expires_at, paired_at = excluded.paired_at,
+				    refresh_token_expires_at = excluded.refresh_token_expires_at,
+				    refresh_token_half_life_at = excluded.refresh_token_half_life_at, paired_at = excluded.paired_at,
 				    last_refresh_at = null, last_pairing_id = excluded.last_pairing_id, device_key_issued = false,
 				    revoked_at = null, version = device.version + 1, refresh_lease_owner = null,
 				    refresh_lease_until = null, refresh_failed_by = null, refresh_failure = null,
@@ -83,11 +84,28 @@ public class DeviceCustody {
 			.param("accessExpires", utc(receivedAt.plusSeconds(tokens.expiresInSeconds())))
 			.param("refresh", refresh)
 			.param("at", utc(receivedAt))
-			.param("refreshExpires", utc(receivedAt.plus(REFRESH_TOKEN_LIFE)))
+			.param("refreshExpires", utc(receivedAt.plus(refreshTokenLife(tokens))))
+			.param("refreshHalfLife", utc(refreshHalfLifeAt(tokens, receivedAt)))
 			.param("pairingId", pairingId)
 			.update();
 		this.keys.revokeDeviceKeys(deviceId);
 		this.audit.record(receivedAt, actor, "device.paired", "device", deviceId, "pairingId=" + pairingId);
+	}
+
+	/** The life of the grant's refresh token: as the answer states it, else Frame.io's 14 days (contract 1.2). */
+	static Duration refreshTokenLife(TokenGrant tokens) {
+		Long stated = tokens.refreshExpiresInSeconds();
+		return (stated != null && stated > 0) ? Duration.ofSeconds(stated) : REFRESH_TOKEN_LIFE;
+	}
+
+	/**
+	 * When half of a stated refresh-token life has passed: keep-alive refreshes then, if that comes
+	 * before {@code keep-alive-after} (contract 1.2). Null when the answer stated no life: then
+	 * {@code keep-alive-after} alone decides, and it may change without rewriting any row.
+	 */
+	static Instant refreshHalfLifeAt(TokenGrant tokens, Instant issuedAt) {
+		Long stated = tokens.refreshExpiresInSeconds();
+		return (stated != null && stated > 0) ? issuedAt.plus(Duration.ofSeconds(stated).dividedBy(2)) : null;
 	}
 
 	/**

@@ -115,26 +115,49 @@ class DeviceStore {
 
 	/**
 	 * Leases, in one statement, paired devices whose refresh token was issued at or before
-	 * {@code issuedBefore} and whose last failed refresh is older than {@code failedBefore}.
+	 * {@code issuedBefore} or has half of its stated life behind it at {@code now}, and whose last
+	 * failed refresh is older than {@code failedBefore}; the longest overdue first. Each kind is
+	 * picked by its own partial index (an {@code or} of the two would walk one index end to end).
 	 */
-	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant failedBefore, int limit) {
+	List<Claim> claimDue(String owner, Duration ttl, Instant issuedBefore, Instant now, Instant failedBefore,
+			int limit) {
 		long asked = System.nanoTime();
 		return this.jdbc.sql("""
-				with due as (
-				    select device_id, refresh_lease_owner as previous_owner from device
+				with by_age as (
+				    select device_id, refresh_lease_owner as previous_owner,
+				        cast(:issuedBefore as timestamptz) - refresh_token_issued_at as overdue
+				    from device
 				    where state = 'PAIRED' and refresh_token_enc is not null
 				      and refresh_token_issued_at <= :issuedBefore
 				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
 				      and (refresh_lease_until is null or refresh_lease_until <= now())
 				    order by refresh_token_issued_at
 				    limit :limit
-				    for update skip locked)
+				    for update skip locked),
+				by_half_life as (
+				    select device_id, refresh_lease_owner as previous_owner,
+				        cast(:now as timestamptz) - refresh_token_half_life_at as overdue
+				    from device
+				    where state = 'PAIRED' and refresh_token_enc is not null
+				      and refresh_token_half_life_at <= :now
+				      and (refresh_failed_at is null or refresh_failed_at <= :failedBefore)
+				      and (refresh_lease_until is null or refresh_lease_until <= now())
+				    order by refresh_token_half_life_at
+				    limit :limit
+				    for update skip locked),
+				due as (
+				    select device_id, previous_owner
+				    from (select * from by_age union all select * from by_half_life) either
+				    group by device_id, previous_owner
+				    order by max(overdue) desc
+				    limit :limit)
 				update device d set refresh_lease_owner = :owner, refresh_lease_until = now() + make_interval(secs => :ttl)
 				from due c
 				where d.device_id = c.device_id
 				returning d.device_id, d.version, c.previous_owner
 				""")
 			.param("issuedBefore", utc(issuedBefore))
+			.param("now", utc(now))
 			.param("failedBefore", utc(failedBefore))
 			.param("limit", limit)
 			.param("owner", owner)
@@ -185,13 +208,17 @@ class DeviceStore {
 	/**
 	 * The new pair, in one statement: both tokens, their lifetimes, the lease ended. Fenced by the
 	 * version the refresh started from, not by the lease: tokens Frame.io handed out exist once, and
-	 * a lease that ran out meanwhile must not throw them away while they are still the newest.
+	 * a lease that ran out meanwhile must not throw them away while they are still the newest. A
+	 * refresh token that did not rotate keeps its stored half-life moment ({@code rotated} false).
 	 */
 	boolean storeRefreshed(String deviceId, long version, String sealedAccess, Instant accessExpiresAt,
-			String sealedRefresh, Instant refreshIssuedAt, Instant refreshExpiresAt, Instant at) {
+			String sealedRefresh, Instant refreshIssuedAt, Instant refreshExpiresAt, boolean rotated,
+			Instant refreshHalfLifeAt, Instant at) {
 		return this.jdbc.sql("""
 				update device set access_token_enc = :access, access_token_expires_at = :accessExpires,
 				    refresh_token_enc = :refresh, refresh_token_issued_at = :issued, refresh_token_expires_at = :refreshExpires,
+				    refresh_token_half_life_at = case when :rotated then cast(:halfLife as timestamptz)
+				        else refresh_token_half_life_at end,
 				    last_refresh_at = :at, version = version + 1, refresh_lease_owner = null, refresh_lease_until = null,
 				    refresh_failed_by = null, refresh_failure = null, refresh_failed_at = null, refresh_unknown_since = null
 				where device_id = :deviceId and version = :version and state = 'PAIRED'
@@ -202,6 +229,8 @@ class DeviceStore {
 			.param("issued", utc(refreshIssuedAt))
 			.param("at", utc(at))
 			.param("refreshExpires", utc(refreshExpiresAt))
+			.param("rotated", rotated)
+			.param("halfLife", utc(refreshHalfLifeAt))
 			.param("deviceId", deviceId)
 			.param("version", version)
 			.update() == 1;

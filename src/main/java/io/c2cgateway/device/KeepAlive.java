@@ -7,7 +7,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Keeps idle devices paired: Frame.io's refresh tokens die 14 days after issue, so devices whose
- * token is older than {@code keep-alive-after} are refreshed. Due devices are leased in one
+ * token is older than {@code keep-alive-after} are refreshed; where the token answer stated a
+ * shorter life, already once half of it has passed. Due devices are leased in one
  * {@code SKIP LOCKED} statement, with the same lease the access-token path takes, and refreshed
  * through the same single-flight path: one replica does each device, once.
  */
@@ -52,7 +53,8 @@ class KeepAlive {
 			Instant now = this.clock.instant();
 			// A device whose refresh just failed is left alone for a while; it has days to spare.
 			List<DeviceStore.Claim> claims = this.store.claimDue(owner, this.refresher.leaseTtl(),
-					now.minus(this.properties.keepAliveAfter()), now.minus(this.properties.keepAliveRetryAfter()), batch);
+					now.minus(this.properties.keepAliveAfter()), now, now.minus(this.properties.keepAliveRetryAfter()),
+					batch);
 			Parallel.run(claims, "keep-alive", (claim) -> this.refresher.refreshClaimed(claim, owner, actor));
 			worked += claims.size();
 			if (claims.size() < batch) {

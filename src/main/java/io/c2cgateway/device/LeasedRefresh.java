@@ -131,11 +131,13 @@ class LeasedRefresh {
 				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
 			}
 			Upstream<TokenGrant> answer = call(client, refreshToken);
-			if (unknown == null && unanswered(answer)) {
-				String reason = ((Upstream.Unavailable<TokenGrant>) answer).reason();
+			if (unknown == null && (unanswered(answer) || Upstream.isUnusableAnswer(answer))) {
+				// A success without usable tokens is no better than no answer: Frame.io may have spent the token.
+				String reason = (answer instanceof Upstream.Unavailable<TokenGrant> unavailable) ? unavailable.reason()
+						: Upstream.INVALID_TOKEN_RESPONSE;
 				Instant at = this.clock.instant();
 				this.store.markOutcomeUnknown(deviceId, row.version(), at);
-				unknown = "a refresh sent at " + at + " was never answered (" + reason + ")";
+				unknown = "a refresh sent at " + at + " was never answered with usable tokens (" + reason + ")";
 				log.warn("Device {}: {}; retrying once with the stored refresh token", deviceId, unknown);
 				long renewing = System.nanoTime();
 				if (!this.store.renewLease(deviceId, owner, this.leaseTtl)) {
@@ -184,7 +186,7 @@ class LeasedRefresh {
 			log.warn("Device {} must be paired again: {}", deviceId, reason);
 			throw RefreshFailure.reauthorizationRequired();
 		}
-		if (unknown != null || unanswered(answer)) {
+		if (unknown != null || unanswered(answer) || Upstream.isUnusableAnswer(answer)) {
 			// Still in doubt whether the stored token is spent: the next refresh must know it is the retry.
 			this.store.markOutcomeUnknown(deviceId, row.version(), this.clock.instant());
 		}
@@ -227,7 +229,8 @@ class LeasedRefresh {
 		String sealedRefresh = rotated ? this.box.seal(grant.refreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId)
 				: row.sealedRefreshToken();
 		Refresh refresh = new Refresh(sealedRefresh, rotated ? at : row.refreshTokenIssuedAt(),
-				rotated ? at.plus(DeviceCustody.REFRESH_TOKEN_LIFE) : row.refreshTokenExpiresAt());
+				rotated ? at.plus(DeviceCustody.refreshTokenLife(grant)) : row.refreshTokenExpiresAt(), rotated,
+				rotated ? DeviceCustody.refreshHalfLifeAt(grant, at) : null);
 		String detail = "trigger=" + trigger + ((unknown != null) ? " afterUnknownOutcome=true" : "");
 		long deadline = leasedAt + this.leaseTtl.minus(WRITE_MARGIN).toNanos();
 		Duration pause = FIRST_WRITE_PAUSE;
@@ -271,7 +274,7 @@ class LeasedRefresh {
 			String actor, String detail) {
 		return Boolean.TRUE.equals(this.tx.execute((status) -> {
 			if (!this.store.storeRefreshed(row.deviceId(), row.version(), sealedAccess, accessExpiresAt, refresh.sealed(),
-					refresh.issuedAt(), refresh.expiresAt(), at)) {
+					refresh.issuedAt(), refresh.expiresAt(), refresh.rotated(), refresh.halfLifeAt(), at)) {
 				return false;
 			}
 			this.audit.record(at, actor, "device.tokens_refreshed", "device", row.deviceId(), detail);
@@ -345,6 +348,10 @@ class LeasedRefresh {
 
 	private Upstream<TokenGrant> call(ClientCredentials client, Secret refreshToken) {
 		Upstream<TokenGrant> answer = this.frameio.refresh(client, refreshToken).block();
+		if (Upstream.isUnusableAnswer(answer)) {
+			log.error("Frame.io answered a refresh of device {} with success but without a usable access token ({}); "
+					+ "the refresh token sent may be spent", client.clientId(), Upstream.INVALID_TOKEN_RESPONSE);
+		}
 		return (answer != null) ? answer : new Upstream.Unavailable<>("internal_error", null);
 	}
 
@@ -356,8 +363,11 @@ class LeasedRefresh {
 		return (error == null) ? "unknown" : (error.length() > 64) ? error.substring(0, 64) : error;
 	}
 
-	/** The refresh token to store with a new access token: a rotated one, or the current one kept. */
-	private record Refresh(String sealed, Instant issuedAt, Instant expiresAt) {
+	/**
+	 * The refresh token to store with a new access token: a rotated one, or the current one kept. Its
+	 * lifetimes travel with it, also into a pair kept for later by {@link UnstoredRefreshes}.
+	 */
+	private record Refresh(String sealed, Instant issuedAt, Instant expiresAt, boolean rotated, Instant halfLifeAt) {
 	}
 
 }

@@ -181,9 +181,25 @@ class TokenRefresher {
 				row.accessTokenExpiresAt());
 	}
 
+	/**
+	 * Whether the stored access token has {@code min-validity} left; one that Frame.io issued for
+	 * less (contract 1.2: handed out with its real expiry) needs half of its own life left, else
+	 * every call would refresh it again, each refresh spending a refresh token for the same short life.
+	 */
 	private boolean fresh(DeviceRow row, Instant now) {
-		return row.sealedAccessToken() != null && row.accessTokenExpiresAt() != null
-				&& !row.accessTokenExpiresAt().isBefore(now.plus(this.properties.minValidity()));
+		if (row.sealedAccessToken() == null || row.accessTokenExpiresAt() == null) {
+			return false;
+		}
+		Duration needed = this.properties.minValidity();
+		// The access token came with the last refresh, or with the authorization.
+		Instant issuedAt = (row.lastRefreshAt() != null) ? row.lastRefreshAt() : row.pairedAt();
+		if (issuedAt != null) {
+			Duration life = Duration.between(issuedAt, row.accessTokenExpiresAt());
+			if (life.compareTo(needed) < 0) {
+				needed = life.dividedBy(2);
+			}
+		}
+		return !row.accessTokenExpiresAt().isBefore(now.plus(needed));
 	}
 
 	private static boolean alive(DeviceRow row, Instant now) {

@@ -130,14 +130,15 @@ public class FrameioClient {
 		MultiValueMap<String, String> form = credentials(client);
 		form.add("grant_type", DEVICE_CODE_GRANT);
 		form.add("device_code", deviceCode.reveal());
-		return call("token_poll", TOKEN_PATH, client, false, form, this::toTokens);
+		return call("token_poll", TOKEN_PATH, client, false, form, this::toTokens).map(FrameioClient::unusableTokens);
 	}
 
 	public Mono<Upstream<TokenGrant>> refresh(ClientCredentials client, Secret refreshToken) {
 		MultiValueMap<String, String> form = credentials(client);
 		form.add("grant_type", "refresh_token");
 		form.add("refresh_token", refreshToken.reveal());
-		return call("token_refresh", TOKEN_PATH, client, false, form, this::toRefreshedTokens);
+		return call("token_refresh", TOKEN_PATH, client, false, form, this::toRefreshedTokens)
+			.map(FrameioClient::unusableTokens);
 	}
 
 	public Mono<Upstream<Boolean>> revoke(ClientCredentials client, Secret token) {
@@ -325,6 +326,18 @@ public class FrameioClient {
 				wholeSecondsUp(body.path("expires_in"), 120), (int) wholeSecondsUp(body.path("interval"), 5));
 	}
 
+	/**
+	 * A 2xx token answer that cannot be read, or lacks the tokens, is {@code invalid_token_response}
+	 * (contract 1.2): unlike an unusable device-code answer, it may have spent a device code or a
+	 * refresh token, and its readers must know that.
+	 */
+	private static Upstream<TokenGrant> unusableTokens(Upstream<TokenGrant> result) {
+		if (Upstream.isUnusableAnswer(result)) {
+			return new Upstream.Rejected<>(((Upstream.Rejected<TokenGrant>) result).status(), Upstream.INVALID_TOKEN_RESPONSE);
+		}
+		return result;
+	}
+
 	/** A refresh answer may leave {@code refresh_token} out: the current one stays in force. */
 	private TokenGrant toRefreshedTokens(JsonNode body) {
 		JsonNode refresh = body.path("refresh_token");
@@ -338,8 +351,10 @@ public class FrameioClient {
 	private TokenGrant toTokens(JsonNode body, boolean withRefreshToken) {
 		JsonNode type = body.path("token_type");
 		Secret refresh = withRefreshToken ? Secret.of(requiredText(body, "refresh_token")) : null;
+		long refreshLife = wholeSecondsUp(body.path("refresh_expires_in"), 0);
 		return new TokenGrant(Secret.of(requiredText(body, "access_token")), refresh,
-				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
+				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer",
+				(refreshLife > 0) ? refreshLife : null);
 	}
 
 	/** Frame.io documents its durations as doubles: a missing one takes the default, a fraction rounds up. */

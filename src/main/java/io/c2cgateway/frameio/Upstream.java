@@ -29,6 +29,17 @@ public sealed interface Upstream<T> {
 
 	}
 
+	/** A 2xx token answer without a usable {@code access_token} and {@code refresh_token} (contract 1.2). */
+	String INVALID_TOKEN_RESPONSE = "invalid_token_response";
+
+	/**
+	 * Whether Frame.io said yes with an answer that cannot be used (a {@link Rejected} with a 2xx
+	 * status): whatever the request was to spend, a device code or a refresh token, may be spent.
+	 */
+	static boolean isUnusableAnswer(Upstream<?> answer) {
+		return answer instanceof Rejected<?> rejected && rejected.status() >= 200 && rejected.status() < 300;
+	}
+
 	/** Error codes made up from the status when the answer carried no OAuth or Frame.io error. */
 	static boolean isStatusOnly(String error) {
 		return error != null && error.startsWith("http_");

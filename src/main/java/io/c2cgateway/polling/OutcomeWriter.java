@@ -302,6 +302,12 @@ final class OutcomeWriter {
 				}
 			}
 			else if (decision instanceof Decision.Finish finish) {
+				if (Upstream.INVALID_TOKEN_RESPONSE.equals(finish.failureReason())) {
+					// Frame.io bound the device but the gateway cannot hold it: someone must look (no body in the line).
+					log.error("Pairing {}: Frame.io answered the token poll with success but without a usable access_token "
+							+ "and refresh_token; the device code is spent, the pairing ends FAILED ({})", pairing.id,
+							Upstream.INVALID_TOKEN_RESPONSE);
+				}
 				finishNow(pairing.id, pairing.epoch, finish);
 				this.holder.forget(pairing);
 			}

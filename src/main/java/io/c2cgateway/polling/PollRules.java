@@ -50,6 +50,10 @@ final class PollRules {
 		if (answer instanceof Upstream.Ok<TokenGrant> ok) {
 			return new Decision.Authorize(ok.value(), at, at);
 		}
+		// Frame.io said yes without usable tokens: the code is spent, custody impossible (contract 1.2).
+		if (Upstream.isUnusableAnswer(answer)) {
+			return new Decision.Finish("FAILED", Upstream.INVALID_TOKEN_RESPONSE, at, at);
+		}
 		// A 4xx without an OAuth error is a proxy's or CDN's page, not Frame.io's verdict: transient (contract 1.2).
 		if (answer instanceof Upstream.Rejected<TokenGrant> rejected && !statusOnly(rejected)) {
 			switch (rejected.error()) {

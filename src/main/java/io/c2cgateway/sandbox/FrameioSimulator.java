@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
  * Frame.io's device authorization server, in memory, with the semantics the gateway must cope
  * with: six-digit user codes, codes that expire, {@code slow_down} (and a longer interval) for a
  * poll that comes too soon, approve and deny, tokens handed out once, single-use rotating refresh
- * tokens with a 14-day life, revocation. Faults can be queued to make it answer like an outage.
+ * tokens with a 14-day life, revocation. Faults can be queued to make it answer like an outage;
+ * token lifetimes and rotation can be set per client, to answer like other RFC 8628 servers.
  */
 @Component
 @Profile("sandbox")
@@ -65,6 +66,33 @@ public class FrameioSimulator {
 		this.requests.clear();
 		this.faults.clear();
 		this.rateLimits.clear();
+	}
+
+	/**
+	 * Until {@link #reset()}, access tokens issued to {@code clientId} live {@code lifetime}
+	 * (stated as {@code expires_in}), whatever the properties say.
+	 */
+	public synchronized void accessTokenLifetime(String clientId, Duration lifetime) {
+		Grants.Terms terms = this.grants.terms(clientId);
+		this.grants.terms(clientId, new Grants.Terms(lifetime, terms.refreshTokenLifetime(), terms.rotateRefreshTokens()));
+	}
+
+	/**
+	 * Until {@link #reset()}, refresh tokens issued to {@code clientId} live {@code lifetime}; other
+	 * than Frame.io's 14 days, token answers state it as {@code refresh_expires_in}.
+	 */
+	public synchronized void refreshTokenLifetime(String clientId, Duration lifetime) {
+		Grants.Terms terms = this.grants.terms(clientId);
+		this.grants.terms(clientId, new Grants.Terms(terms.accessTokenLifetime(), lifetime, terms.rotateRefreshTokens()));
+	}
+
+	/**
+	 * Until {@link #reset()}, whether refreshes of {@code clientId} rotate the refresh token; false:
+	 * the answer carries no {@code refresh_token} and the current one stays in force.
+	 */
+	public synchronized void rotateRefreshTokens(String clientId, boolean rotate) {
+		Grants.Terms terms = this.grants.terms(clientId);
+		this.grants.terms(clientId, new Grants.Terms(terms.accessTokenLifetime(), terms.refreshTokenLifetime(), rotate));
 	}
 
 	public synchronized Optional<String> userCodeOf(String clientId) {

@@ -20,6 +20,9 @@ final class Grants {
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
+	/** What Frame.io's refresh tokens live, unstated in its answers. */
+	static final Duration FRAMEIO_REFRESH_TOKEN_LIFETIME = Duration.ofDays(14);
+
 	private final Clock clock;
 
 	private final SandboxProperties properties;
@@ -32,6 +35,8 @@ final class Grants {
 
 	private final Map<String, Access> accessTokens = new HashMap<>();
 
+	private final Map<String, Terms> terms = new HashMap<>();
+
 	Grants(Clock clock, SandboxProperties properties) {
 		this.clock = clock;
 		this.properties = properties;
@@ -42,6 +47,19 @@ final class Grants {
 		this.codesByUserCode.clear();
 		this.refreshTokens.clear();
 		this.accessTokens.clear();
+		this.terms.clear();
+	}
+
+	/** The token terms of one client, its own where a test set them, else the properties'. */
+	Terms terms(String clientId) {
+		Terms own = this.terms.get(clientId);
+		return (own != null) ? own
+				: new Terms(this.properties.accessTokenLifetime(), this.properties.refreshTokenLifetime(),
+						this.properties.rotateRefreshTokens());
+	}
+
+	void terms(String clientId, Terms terms) {
+		this.terms.put(clientId, terms);
 	}
 
 	Optional<String> userCodeOf(String clientId) {
@@ -125,12 +143,18 @@ final class Grants {
 		if (refresh.used) {
 			return Answer.error(400, "invalid_request");
 		}
-		refresh.used = true;
 		Access previous = this.accessTokens.get(refresh.accessToken);
 		if (previous != null) {
-			// Rotation invalidates the previous credentials.
+			// A refresh invalidates the previous access token.
 			previous.revoked = true;
 		}
+		if (!terms(clientId).rotateRefreshTokens()) {
+			// RFC 6749 section 6: no new refresh token in the answer, the current one stays in force.
+			String access = issueAccessToken(clientId);
+			refresh.accessToken = access;
+			return new Answer(200, accessTokenBody(clientId, access), null);
+		}
+		refresh.used = true;
 		return tokens(clientId);
 	}
 
@@ -160,18 +184,35 @@ final class Grants {
 		return access != null && !access.revoked && now().isBefore(access.expiresAt);
 	}
 
+	/**
+	 * A new pair. Frame.io states no refresh-token life (it is 14 days); a life set otherwise is
+	 * stated as {@code refresh_expires_in}, as other RFC 8628 servers do.
+	 */
 	private Answer tokens(String clientId) {
-		Instant now = now();
-		String access = random();
+		Terms terms = terms(clientId);
+		String access = issueAccessToken(clientId);
 		String refresh = random();
-		this.accessTokens.put(access, new Access(clientId, now.plus(this.properties.accessTokenLifetime())));
-		this.refreshTokens.put(refresh, new Refresh(clientId, access, now.plus(this.properties.refreshTokenLifetime())));
+		this.refreshTokens.put(refresh, new Refresh(clientId, access, now().plus(terms.refreshTokenLifetime())));
+		Map<String, Object> body = accessTokenBody(clientId, access);
+		body.put("refresh_token", refresh);
+		if (!FRAMEIO_REFRESH_TOKEN_LIFETIME.equals(terms.refreshTokenLifetime())) {
+			body.put("refresh_expires_in", (double) terms.refreshTokenLifetime().toSeconds());
+		}
+		return new Answer(200, body, null);
+	}
+
+	private String issueAccessToken(String clientId) {
+		String access = random();
+		this.accessTokens.put(access, new Access(clientId, now().plus(terms(clientId).accessTokenLifetime())));
+		return access;
+	}
+
+	private Map<String, Object> accessTokenBody(String clientId, String access) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("access_token", access);
-		body.put("expires_in", (double) this.properties.accessTokenLifetime().toSeconds());
-		body.put("refresh_token", refresh);
+		body.put("expires_in", (double) terms(clientId).accessTokenLifetime().toSeconds());
 		body.put("token_type", "bearer");
-		return new Answer(200, body, null);
+		return body;
 	}
 
 	private static Answer notAuthorized() {
@@ -197,6 +238,10 @@ final class Grants {
 		byte[] bytes = new byte[24];
 		RANDOM.nextBytes(bytes);
 		return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+	}
+
+	/** How one client's tokens are issued: their lifetimes, and whether a refresh rotates the refresh token. */
+	record Terms(Duration accessTokenLifetime, Duration refreshTokenLifetime, boolean rotateRefreshTokens) {
 	}
 
 	enum Decision {
@@ -246,7 +291,7 @@ final class Grants {
 
 		final String clientId;
 
-		final String accessToken;
+		String accessToken;
 
 		final Instant expiresAt;
 

@@ -88,7 +88,7 @@ class FrameioClientTests {
 		answer(200, "{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":3600}" + padding);
 		Upstream<TokenGrant> tokens = this.client.pollToken(this.credentials, Secret.of("dc")).block();
 		assertThat(tokens).isInstanceOf(Upstream.Rejected.class);
-		assertThat(((Upstream.Rejected<TokenGrant>) tokens).error()).isEqualTo("invalid_response");
+		assertThat(((Upstream.Rejected<TokenGrant>) tokens).error()).isEqualTo("invalid_token_response");
 
 		answer(400, "{\"error\":\"authorization_pending\"}" + padding);
 		Upstream<TokenGrant> pending = this.client.pollToken(this.credentials, Secret.of("dc")).block();
@@ -212,6 +212,54 @@ class FrameioClientTests {
 		answer(200, "{\"user_code\":\"1\"}");
 		assertThat(this.client.requestDeviceCode(this.credentials, "offline", false).block())
 			.isEqualTo(new Upstream.Rejected<DeviceCode>(200, "invalid_response"));
+	}
+
+	/** Contract 1.2: a stated refresh-token life replaces the 14 days; like expires_in, a fraction rounds up. */
+	@Test
+	void tokenAnswerStatingRefreshExpiresInCarriesItInWholeSecondsRoundedUp() {
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":120,\"refresh_token\":\"rt\",\"refresh_expires_in\":1799.2}");
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":120,\"refresh_token\":\"rt\",\"refresh_expires_in\":\"3600\"}");
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":120,\"refresh_token\":\"rt\"}");
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":120,\"refresh_token\":\"rt\",\"refresh_expires_in\":0}");
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":120,\"refresh_token\":\"rt\",\"refresh_expires_in\":-5}");
+		assertThat(grant(this.client.pollToken(this.credentials, Secret.of("dc")).block()).refreshExpiresInSeconds())
+			.isEqualTo(1800L);
+		assertThat(grant(this.client.refresh(this.credentials, Secret.of("rt")).block()).refreshExpiresInSeconds())
+			.isEqualTo(3600L);
+		TokenGrant unstated = grant(this.client.pollToken(this.credentials, Secret.of("dc")).block());
+		assertThat(unstated.refreshExpiresInSeconds()).as("not stated").isNull();
+		assertThat(unstated.expiresInSeconds()).as("a short access token as it is").isEqualTo(120);
+		assertThat(grant(this.client.pollToken(this.credentials, Secret.of("dc")).block()).refreshExpiresInSeconds())
+			.as("zero states nothing")
+			.isNull();
+		assertThat(grant(this.client.refresh(this.credentials, Secret.of("rt")).block()).refreshExpiresInSeconds())
+			.isNull();
+	}
+
+	/**
+	 * Contract 1.2: a 2xx token answer without usable tokens is invalid_token_response, for polls
+	 * and refreshes alike; an unusable device-code answer stays invalid_response.
+	 */
+	@Test
+	void tokenAnswerWithoutUsableTokensIsAnInvalidTokenResponse() {
+		answer(200, "{\"refresh_token\":\"rt\",\"expires_in\":3600}");
+		answer(200, "{\"access_token\":\"at\",\"expires_in\":3600}");
+		answer(200, "<html>not json</html>");
+		answer(200, "");
+		answer(201, "{\"access_token\":\"\",\"refresh_token\":\"rt\"}");
+		for (int i = 0; i < 4; i++) {
+			assertThat(this.client.pollToken(this.credentials, Secret.of("dc")).block()).as("poll answer " + i)
+				.isEqualTo(new Upstream.Rejected<TokenGrant>(200, "invalid_token_response"));
+		}
+		assertThat(this.client.refresh(this.credentials, Secret.of("rt")).block())
+			.isEqualTo(new Upstream.Rejected<TokenGrant>(201, "invalid_token_response"));
+		assertThat(Upstream.isUnusableAnswer(new Upstream.Rejected<TokenGrant>(201, "invalid_token_response"))).isTrue();
+		assertThat(Upstream.isUnusableAnswer(new Upstream.Rejected<TokenGrant>(400, "invalid_token_response"))).isFalse();
+	}
+
+	private static TokenGrant grant(Upstream<TokenGrant> result) {
+		assertThat(result).isInstanceOf(Upstream.Ok.class);
+		return ((Upstream.Ok<TokenGrant>) result).value();
 	}
 
 	@Test
