@@ -6,6 +6,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +101,34 @@ class SupersededTokensTests extends CustodyTest {
 			.query(Long.class)
 			.single()).as("the revocation's own job only").isEqualTo(1);
 		assertThat(device(first.deviceId()).path("state").asString()).isEqualTo("PAIRED");
+	}
+
+	@Test
+	void repairWhileARefreshOfTheOldTokensIsInFlightThenTheRefreshedTokensAreRevokedToo() throws Exception {
+		Paired first = pair();
+		String key = deviceKey(first);
+		moveBelowMinValidity(first.deviceId());
+		this.simulator.inject(Fault.late("token_refresh", first.deviceId(), Duration.ofMillis(2500)));
+		CompletableFuture<Api.Response> caller = CompletableFuture.supplyAsync(() -> accessToken(key, first.deviceId()));
+		await("the refresh to be under way", Duration.ofSeconds(10),
+				() -> this.simulator.requestCount("token_refresh", first.deviceId()) == 1);
+
+		Paired second = pair(first.model(), first.station(), first.deviceId());
+		caller.get(30, TimeUnit.SECONDS);
+		String current = stored(first.deviceId(), "refresh_token").reveal();
+
+		// Frame.io rotated the replaced pairing's tokens: the pair that refresh brought back must die too.
+		assertThat(auditCount(first.deviceId(), "device.tokens_superseded")).isEqualTo(2);
+		this.revocations.runOnce();
+		assertThat(this.simulator.requestCount("revoke", first.deviceId()))
+			.as("the replaced pair, then the pair its refresh produced")
+			.isEqualTo(4);
+		assertThat(auditCount(first.deviceId(), "device.superseded_tokens_revoked")).isEqualTo(2);
+		assertThat(this.simulator.refreshTokenValid(current)).isTrue();
+		JsonNode device = device(first.deviceId());
+		assertThat(device.path("state").asString()).isEqualTo("PAIRED");
+		assertThat(device.path("lastPairingId").asString()).isEqualTo(second.pairingId());
+		assertThat(device.path("upstreamRevocation").isNull()).isTrue();
 	}
 
 	/** A refresh straight at the simulated Frame.io, with the model's secret. */
