@@ -149,8 +149,9 @@ class DeviceService {
 
 	/**
 	 * Revokes a device: its key dies and its tokens leave the device row in one transaction; then
-	 * one attempt to revoke them at Frame.io, which the background retry repeats until it succeeds.
-	 * Revoking a revoked device changes nothing and answers the same.
+	 * one attempt to revoke them at Frame.io, which the background retry repeats until Frame.io
+	 * confirms or refuses, or the tokens die by themselves. Revoking a revoked device changes nothing
+	 * and answers the same.
 	 */
 	DeviceView revoke(String deviceId, Caller caller) {
 		String id = requireId(deviceId);
@@ -167,7 +168,9 @@ class DeviceService {
 			if (refresh != null || access != null) {
 				revocation = UUID.randomUUID();
 				this.revocationJobs.insertRevocation(revocation, id, device.model(), device.clientVersion(),
-						seal(refresh, "refresh_token", revocation), seal(access, "access_token", revocation), now);
+						seal(refresh, "refresh_token", revocation), seal(access, "access_token", revocation), now,
+						RevocationStore.Reason.DEVICE_REVOKED, device.lastPairingId(),
+						DeviceCustody.deadBy(device, refresh != null, access != null, now));
 			}
 			this.store.revoke(id, now);
 			this.keys.revokeDeviceKeys(id);

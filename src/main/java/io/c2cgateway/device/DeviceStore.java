@@ -33,10 +33,24 @@ class DeviceStore {
 			d.last_pairing_id, d.device_key_issued, d.revoked_at, d.version, d.refresh_lease_owner,
 			coalesce(d.refresh_lease_until > now(), false) as lease_live, d.refresh_failed_by, d.refresh_failure,
 			d.refresh_unknown_since,
-			case when d.state = 'REVOKED' then
-			    case when exists (select 1 from device_revocation r where r.device_id = d.device_id and r.done_at is null)
-			         then 'PENDING' else 'DONE' end
-			end as upstream_revocation
+			case when d.state = 'REVOKED' then coalesce(u.status, 'DONE') end as upstream_revocation,
+			case when d.state = 'REVOKED' and u.status = 'FAILED' then u.error end as upstream_revocation_error
+			""";
+
+	/**
+	 * The device's own revocation, from its jobs: pending while one is, else FAILED if Frame.io
+	 * refused one (with the latest refusal's code), else EXPIRED if tokens died first, else DONE.
+	 * Jobs of replaced or discarded tokens, and those of an earlier pairing, are not the device's.
+	 */
+	private static final String UPSTREAM_REVOCATION = """
+			left join lateral (
+			    select case when bool_or(r.done_at is null) then 'PENDING'
+			                when bool_or(r.outcome = 'FAILED') then 'FAILED'
+			                when bool_or(r.outcome = 'EXPIRED') then 'EXPIRED' end as status,
+			        (array_agg(r.last_error order by r.done_at desc) filter (where r.outcome = 'FAILED'))[1] as error
+			    from device_revocation r
+			    where d.state = 'REVOKED' and r.device_id = d.device_id and r.reason = 'device_revoked'
+			      and (r.pairing_id is null or r.pairing_id = d.last_pairing_id)) u on true
 			""";
 
 	private static final RowMapper<DeviceRow> MAPPER = DeviceStore::map;
@@ -48,7 +62,7 @@ class DeviceStore {
 	}
 
 	Optional<DeviceRow> find(String deviceId) {
-		return this.jdbc.sql("select " + COLUMNS + " from device d where d.device_id = ?")
+		return this.jdbc.sql("select " + COLUMNS + " from device d " + UPSTREAM_REVOCATION + " where d.device_id = ?")
 			.param(deviceId)
 			.query(MAPPER)
 			.optional();
@@ -56,14 +70,14 @@ class DeviceStore {
 
 	/** The row, locked until the end of the caller's transaction. */
 	Optional<DeviceRow> lock(String deviceId) {
-		return this.jdbc.sql("select " + COLUMNS + " from device d where d.device_id = ? for update of d")
+		return this.jdbc.sql("select " + COLUMNS + " from device d " + UPSTREAM_REVOCATION + " where d.device_id = ? for update of d")
 			.param(deviceId)
 			.query(MAPPER)
 			.optional();
 	}
 
 	List<DeviceRow> list(DeviceQuery query) {
-		StringBuilder sql = new StringBuilder("select " + COLUMNS + " from device d where true");
+		StringBuilder sql = new StringBuilder("select " + COLUMNS + " from device d " + UPSTREAM_REVOCATION + " where true");
 		List<Object> params = new ArrayList<>();
 		if (!query.states().isEmpty()) {
 			sql.append(" and d.state = any(?)");
@@ -280,7 +294,8 @@ class DeviceStore {
 				rs.getObject("last_pairing_id", UUID.class), rs.getBoolean("device_key_issued"),
 				instant(rs, "revoked_at"), rs.getLong("version"), rs.getString("refresh_lease_owner"),
 				rs.getBoolean("lease_live"), rs.getString("refresh_failed_by"), rs.getString("refresh_failure"),
-				instant(rs, "refresh_unknown_since"), rs.getString("upstream_revocation"));
+				instant(rs, "refresh_unknown_since"), rs.getString("upstream_revocation"),
+				rs.getString("upstream_revocation_error"));
 	}
 
 	private static Claim claim(ResultSet rs, long askedAtNanos) throws SQLException {

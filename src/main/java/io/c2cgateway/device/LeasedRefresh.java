@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -316,7 +317,8 @@ class LeasedRefresh {
 
 	/**
 	 * New tokens whose row moved on during the call. A revoked device's tokens are handed to the
-	 * revocation retry, so they die at Frame.io too; those of a superseded pairing are dropped.
+	 * revocation retry, so they die at Frame.io too, and so are those of a pairing a later one
+	 * replaced meanwhile.
 	 */
 	private void orphaned(DeviceRow row, String owner, TokenGrant grant, Instant at, String actor) {
 		String deviceId = row.deviceId();
@@ -339,7 +341,25 @@ class LeasedRefresh {
 			log.info("Device {} was revoked during a refresh; its new tokens are queued for revocation", deviceId);
 			return;
 		}
-		log.info("Device {} was paired again during a refresh; the refreshed tokens are dropped", deviceId);
+		if (now != null && !Objects.equals(now.lastPairingId(), row.lastPairingId())) {
+			// Frame.io rotated the replaced pairing's tokens: the new pair is theirs and dies at Frame.io like them.
+			UUID job = UUID.randomUUID();
+			Instant deadBy = (grant.refreshToken() != null) ? at.plus(DeviceCustody.REFRESH_TOKEN_LIFE)
+					: at.plusSeconds(grant.expiresInSeconds());
+			this.tx.executeWithoutResult((status) -> {
+				this.revocationJobs.insertRevocation(job, deviceId, row.model(), row.clientVersion(),
+						(grant.refreshToken() != null)
+								? this.box.seal(grant.refreshToken(), Revocations.TABLE, "refresh_token", job) : null,
+						this.box.seal(grant.accessToken(), Revocations.TABLE, "access_token", job), at,
+						RevocationStore.Reason.SUPERSEDED, row.lastPairingId(), deadBy);
+				this.audit.record(at, actor, "device.tokens_superseded", "device", deviceId, "pairingId="
+						+ row.lastPairingId() + " revocationId=" + job + " reason=refreshed_during_pairing");
+			});
+			log.info("Device {} was paired again during a refresh; the refreshed tokens are queued for revocation",
+					deviceId);
+			return;
+		}
+		log.info("Device {} changed hands during a refresh; the refreshed tokens are dropped", deviceId);
 	}
 
 	private static boolean unanswered(Upstream<TokenGrant> answer) {

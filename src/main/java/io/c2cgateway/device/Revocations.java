@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,10 +26,13 @@ import io.c2cgateway.frameio.FrameioProperties;
 import io.c2cgateway.frameio.Upstream;
 
 /**
- * Revokes a revoked device's tokens at Frame.io: once right after the revoke request, then in the
- * background with capped exponential backoff until Frame.io confirms. Jobs live in the database and
- * are claimed with a lease, so one replica works on each and a restart loses none. A token is
- * destroyed as soon as Frame.io confirmed its revocation.
+ * Revokes tokens at Frame.io (a revoked device's, those a later pairing replaced, those of a
+ * pairing that could no longer take them): once right away where a request asked for it, then in
+ * the background with capped exponential backoff until Frame.io confirms (DONE) or refuses (a 4xx
+ * with its error code, other than 408 and 429: FAILED), or the tokens die by themselves (EXPIRED).
+ * Jobs live in the database and are claimed with a lease, so one replica works on each and a
+ * restart loses none. A token is destroyed as soon as Frame.io confirmed its revocation, and every
+ * token of a job that ended.
  */
 class Revocations {
 
@@ -123,6 +127,11 @@ class Revocations {
 				handBack(job, owner);
 				return false;
 			}
+			if (!this.clock.instant().isBefore(job.expiresAt())) {
+				// Frame.io let the tokens die by themselves: there is nothing left to revoke, so nothing is sent.
+				end(job, owner, RevocationStore.Outcome.EXPIRED, null);
+				return false;
+			}
 			ClientCredentials client = new ClientCredentials(job.model(), job.deviceId(),
 					this.models.upstreamSettings(job.model()).clientSecret(), job.clientVersion());
 			if (job.sealedRefresh() != null) {
@@ -148,15 +157,7 @@ class Revocations {
 					return false;
 				}
 			}
-			Instant at = this.clock.instant();
-			this.tx.executeWithoutResult((status) -> {
-				if (this.store.revocationDone(job.id(), owner, at) && !this.store.revocationPending(job.deviceId())) {
-					this.audit.record(at, "revocation:" + this.instanceId, "device.upstream_revoked", "device",
-							job.deviceId(), "revocationId=" + job.id() + " attempts=" + (job.attempts() + 1));
-				}
-			});
-			this.meters.counter("gateway.tokens.revocations", "outcome", "ok").increment();
-			log.info("Frame.io revoked the tokens of device {}", job.deviceId());
+			end(job, owner, RevocationStore.Outcome.DONE, null);
 			return true;
 		}
 		catch (RuntimeException ex) {
@@ -182,6 +183,10 @@ class Revocations {
 	}
 
 	private void failed(RevocationStore.RevocationRow job, String owner, Upstream<Boolean> answer) {
+		if (answer instanceof Upstream.Rejected<Boolean> rejected && refused(rejected)) {
+			end(job, owner, RevocationStore.Outcome.FAILED, truncate(rejected.error()));
+			return;
+		}
 		String error;
 		Duration retryAfter = null;
 		if (answer instanceof Upstream.Rejected<Boolean> rejected) {
@@ -198,8 +203,75 @@ class Revocations {
 		else {
 			error = "unknown";
 		}
-		Instant next = reschedule(job, owner, (error.length() > 120) ? error.substring(0, 120) : error, retryAfter);
+		Instant next = reschedule(job, owner, truncate(error), retryAfter);
 		log.info("Upstream revocation for device {} failed ({}); next attempt at {}", job.deviceId(), error, next);
+	}
+
+	/**
+	 * Frame.io's refusal ends the job: a 4xx with its OAuth or Frame.io error code. 408 and 429 ask
+	 * to try again; a 4xx without an error of Frame.io's (a proxy's or CDN's page, a bare 404) may not
+	 * come from Frame.io at all and is retried like a 5xx, which the tokens' life still bounds.
+	 */
+	private static boolean refused(Upstream.Rejected<Boolean> rejected) {
+		int status = rejected.status();
+		return status >= 400 && status < 500 && status != 408 && status != 429
+				&& !Upstream.isStatusOnly(rejected.error());
+	}
+
+	/**
+	 * Ends the job: its tokens are destroyed, and the end is audited (on the device, or on the
+	 * pairing for discarded tokens), logged and counted. For a revoked device's own tokens,
+	 * {@code device.upstream_revoked} waits for the last of its jobs.
+	 */
+	private void end(RevocationStore.RevocationRow job, String owner, RevocationStore.Outcome outcome, String error) {
+		Instant at = this.clock.instant();
+		boolean ended = Boolean.TRUE.equals(this.tx.execute((status) -> {
+			if (!this.store.revocationEnded(job.id(), owner, at, outcome, error)) {
+				return false;
+			}
+			boolean own = job.reason() == RevocationStore.Reason.DEVICE_REVOKED;
+			if (outcome != RevocationStore.Outcome.DONE || !own || !this.store.revocationPending(job.deviceId())) {
+				boolean onPairing = job.reason() == RevocationStore.Reason.DISCARDED && job.pairingId() != null;
+				String subjectType = onPairing ? "pairing" : "device";
+				int attempts = job.attempts() + ((outcome != RevocationStore.Outcome.EXPIRED) ? 1 : 0);
+				this.audit.record(at, "revocation:" + this.instanceId, subjectType + "." + auditAction(job.reason(), outcome),
+						subjectType, onPairing ? job.pairingId().toString() : job.deviceId(),
+						"revocationId=" + job.id() + " deviceId=" + job.deviceId() + " reason=" + job.reason().column()
+								+ " attempts=" + attempts + ((error != null) ? " error=" + error : ""));
+			}
+			return true;
+		}));
+		if (!ended) {
+			// The lease ran out and another round took the job over: it ends there.
+			return;
+		}
+		String tag = (outcome == RevocationStore.Outcome.DONE) ? "ok" : outcome.name().toLowerCase(Locale.ROOT);
+		this.meters.counter("gateway.tokens.revocations", "outcome", tag).increment();
+		switch (outcome) {
+			case DONE -> log.info("Frame.io revoked the {} tokens of device {}", job.reason().column(), job.deviceId());
+			case FAILED -> log.warn("Frame.io refused to revoke the {} tokens of device {} ({}); no further attempts",
+					job.reason().column(), job.deviceId(), error);
+			case EXPIRED -> log.warn("The {} tokens of device {} reached the end of their life before Frame.io "
+					+ "confirmed their revocation; nothing left to revoke", job.reason().column(), job.deviceId());
+		}
+	}
+
+	/** The audit action after the subject type: {@code device.upstream_revoked}, {@code device.superseded_revocation_failed}, ... */
+	private static String auditAction(RevocationStore.Reason reason, RevocationStore.Outcome outcome) {
+		String tokens = switch (reason) {
+			case DEVICE_REVOKED -> "upstream";
+			case SUPERSEDED -> "superseded";
+			case DISCARDED -> "discarded";
+		};
+		return switch (outcome) {
+			case DONE -> (reason == RevocationStore.Reason.DEVICE_REVOKED) ? "upstream_revoked" : tokens + "_tokens_revoked";
+			case FAILED -> tokens + "_revocation_failed";
+			case EXPIRED -> tokens + "_revocation_expired";
+		};
+	}
+
+	private static String truncate(String error) {
+		return (error.length() > 120) ? error.substring(0, 120) : error;
 	}
 
 	private Instant reschedule(RevocationStore.RevocationRow job, String owner, String error, Duration retryAfter) {
@@ -208,6 +280,10 @@ class Revocations {
 			backoff = retryAfter;
 		}
 		Instant next = this.clock.instant().plus(backoff);
+		if (next.isAfter(job.expiresAt())) {
+			// The tokens die first: the job is due then, to end EXPIRED on time rather than a backoff later.
+			next = job.expiresAt();
+		}
 		this.store.revocationFailed(job.id(), owner, next, error);
 		this.meters.counter("gateway.tokens.revocations", "outcome", "retry").increment();
 		return next;

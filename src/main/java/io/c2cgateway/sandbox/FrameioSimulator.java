@@ -165,8 +165,8 @@ public class FrameioSimulator {
 		if (token == null || token.isBlank()) {
 			return Answer.error(400, "invalid_request");
 		}
-		this.grants.revoke(clientId, token);
-		return new Answer(200, Map.of("success", true), null);
+		Answer refusal = this.grants.revoke(clientId, token);
+		return (refusal != null) ? refusal : new Answer(200, Map.of("success", true), null);
 	}
 
 	/** The real answer of a request a late fault let through, held back by the fault's delay. */

@@ -158,20 +158,38 @@ final class Grants {
 		return tokens(clientId);
 	}
 
-	/** Revokes {@code token} if it is one of {@code clientId}'s; a refresh token takes its access token along. */
-	void revoke(String clientId, String token) {
+	/**
+	 * Revokes {@code token} if it is one of {@code clientId}'s; a refresh token takes its access
+	 * token along. Frame.io does not document its refusals, so the simulator refuses only what it can
+	 * tell is not this client's to revoke: a token issued to another client (RFC 7009 section 2.1
+	 * refuses those) and a refresh token past its life, both with 400 {@code invalid_grant} as the
+	 * token endpoint answers for them. An unknown token, one revoked already and a refresh token
+	 * spent by rotation answer 200, as RFC 7009 section 2.2 asks for invalid tokens: a revocation
+	 * that raced a refresh sends the spent token, and the revocation must still end well. Expired
+	 * refresh tokens are what a sandbox with a short {@code refresh-token-lifetime} refuses.
+	 *
+	 * @return null when revoked (or nothing to revoke), else the refusal
+	 */
+	Answer revoke(String clientId, String token) {
 		Refresh refresh = this.refreshTokens.get(token);
-		if (refresh != null && refresh.clientId.equals(clientId)) {
+		Access access = this.accessTokens.get(token);
+		if ((refresh != null && !refresh.clientId.equals(clientId)) || (access != null && !access.clientId.equals(clientId))) {
+			return Answer.error(400, "invalid_grant");
+		}
+		if (refresh != null && !refresh.revoked && !now().isBefore(refresh.expiresAt)) {
+			return Answer.error(400, "invalid_grant");
+		}
+		if (refresh != null) {
 			refresh.revoked = true;
-			Access access = this.accessTokens.get(refresh.accessToken);
-			if (access != null) {
-				access.revoked = true;
+			Access sibling = this.accessTokens.get(refresh.accessToken);
+			if (sibling != null) {
+				sibling.revoked = true;
 			}
 		}
-		Access access = this.accessTokens.get(token);
-		if (access != null && access.clientId.equals(clientId)) {
+		if (access != null) {
 			access.revoked = true;
 		}
+		return null;
 	}
 
 	boolean refreshTokenValid(String token) {

@@ -21,7 +21,7 @@ class DeviceApiTests extends CustodyTest {
 		JsonNode device = response.json();
 		assertThat(device.propertyNames()).containsExactlyInAnyOrder("deviceId", "model", "clientVersion", "state",
 				"pairedAt", "accessTokenExpiresAt", "refreshTokenExpiresAt", "lastRefreshAt", "lastPairingId",
-				"revokedAt", "upstreamRevocation");
+				"revokedAt", "upstreamRevocation", "upstreamRevocationError");
 		assertThat(device.path("deviceId").asString()).isEqualTo(paired.deviceId());
 		assertThat(device.path("model").asString()).isEqualTo(paired.model());
 		assertThat(device.path("clientVersion").asString()).isEqualTo("2.1.0");
@@ -34,6 +34,7 @@ class DeviceApiTests extends CustodyTest {
 		assertThat(device.path("lastRefreshAt").isNull()).isTrue();
 		assertThat(device.path("revokedAt").isNull()).isTrue();
 		assertThat(device.path("upstreamRevocation").isNull()).isTrue();
+		assertThat(device.path("upstreamRevocationError").isNull()).isTrue();
 		assertThat(response.body()).doesNotContain(stored(paired.deviceId(), "access_token").reveal())
 			.doesNotContain(stored(paired.deviceId(), "refresh_token").reveal());
 
