@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -42,9 +43,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Frame.io's three auth endpoints over one sized Reactor Netty pool. Every call sends the device's
- * {@code x-client-version}; client authentication is {@code client_id}/{@code client_secret} form
- * fields. Answers are classified into {@link Upstream}; nothing here throws for an upstream failure.
+ * Frame.io's three auth endpoints, and {@code /v2/devices/me}, over one sized Reactor Netty pool.
+ * Every call sends the device's {@code x-client-version}; client authentication is
+ * {@code client_id}/{@code client_secret} form fields (the device endpoint takes the device's access
+ * token instead). Answers are classified into {@link Upstream}; nothing here throws for an upstream
+ * failure.
  */
 @Component
 public class FrameioClient {
@@ -56,6 +59,8 @@ public class FrameioClient {
 	static final String TOKEN_PATH = "/v2/auth/token";
 
 	static final String REVOKE_PATH = "/v2/auth/revoke";
+
+	static final String DEVICES_ME_PATH = "/v2/devices/me";
 
 	static final String DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -134,6 +139,20 @@ public class FrameioClient {
 		return call("revoke", REVOKE_PATH, client, false, form, (body) -> Boolean.TRUE);
 	}
 
+	/**
+	 * Where the device landed ({@code GET /v2/devices/me}), asked with the device's access token as
+	 * Frame.io's device endpoints want it; the model's secret is not sent.
+	 */
+	public Mono<Upstream<FrameioDevice>> devicesMe(ClientCredentials client, Secret accessToken) {
+		return exchange("devices_me", () -> this.web.get()
+			.uri(baseUrl() + DEVICES_ME_PATH)
+			.headers((headers) -> {
+				headers.setBearerAuth(accessToken.reveal());
+				headers.set("x-client-version", client.clientVersion());
+			})
+			.accept(MediaType.APPLICATION_JSON), this::toFrameioDevice);
+	}
+
 	private MultiValueMap<String, String> credentials(ClientCredentials client) {
 		MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
 		form.add("client_id", client.clientId());
@@ -143,19 +162,28 @@ public class FrameioClient {
 
 	private <T> Mono<Upstream<T>> call(String endpoint, String path, ClientCredentials client, boolean urlPairing,
 			MultiValueMap<String, String> form, BodyReader<T> reader) {
+		return exchange(endpoint, () -> this.web.post()
+			.uri(baseUrl() + path)
+			.headers((headers) -> {
+				headers.set("x-client-version", client.clientVersion());
+				if (urlPairing) {
+					headers.set("x-client-platypus-enabled", "true");
+				}
+			})
+			.accept(MediaType.APPLICATION_JSON)
+			.contentType(MediaType.APPLICATION_FORM_URLENCODED)
+			.body(BodyInserters.fromFormData(form)), reader);
+	}
+
+	/**
+	 * Sends the request {@code request} builds (anew for each subscription) and classifies its answer:
+	 * one timeout, size cap, classification and timer for every endpoint, whatever its method.
+	 */
+	private <T> Mono<Upstream<T>> exchange(String endpoint, Supplier<WebClient.RequestHeadersSpec<?>> request,
+			BodyReader<T> reader) {
 		return Mono.defer(() -> {
 			Timer.Sample sample = Timer.start(this.meters);
-			return this.web.post()
-				.uri(baseUrl() + path)
-				.headers((headers) -> {
-					headers.set("x-client-version", client.clientVersion());
-					if (urlPairing) {
-						headers.set("x-client-platypus-enabled", "true");
-					}
-				})
-				.accept(MediaType.APPLICATION_JSON)
-				.contentType(MediaType.APPLICATION_FORM_URLENCODED)
-				.body(BodyInserters.fromFormData(form))
+			return request.get()
 				.exchangeToMono((response) -> readBody(response)
 					.onErrorResume(DataBufferLimitException.class, (tooLarge) -> {
 						log.warn("Frame.io answered {} to {} with more than {} bytes; the body was not read", response.statusCode()
@@ -287,6 +315,14 @@ public class FrameioClient {
 		Secret refresh = withRefreshToken ? Secret.of(requiredText(body, "refresh_token")) : null;
 		return new TokenGrant(Secret.of(requiredText(body, "access_token")), refresh,
 				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer");
+	}
+
+	/** Frame.io marks every field optional; without the device's and its project's ids there is nothing to show. */
+	private FrameioDevice toFrameioDevice(JsonNode body) {
+		JsonNode name = body.path("name");
+		JsonNode projectName = body.path("project").path("name");
+		return new FrameioDevice(requiredText(body, "id"), name.isString() ? name.asString() : null,
+				requiredText(body, "project_id"), projectName.isString() ? projectName.asString() : null);
 	}
 
 	/** Frame.io documents its durations as doubles: a missing one takes the default, a fraction rounds up. */
