@@ -1,13 +1,21 @@
 package io.c2cgateway.pairing;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggerConfiguration;
+import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.EventStream;
@@ -20,10 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * After authorization the gateway asks Frame.io ({@code GET /v2/devices/me}) where the device
  * landed and shows it as the pairing's {@code frameioDevice}, without a new version.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class FrameioDeviceLookupTests extends IntegrationTest {
 
 	@Autowired
 	private FrameioDeviceLookups lookups;
+
+	@Autowired
+	private SecretBox box;
 
 	@Test
 	void authorizedPairingShowsTheFrameioDeviceOnceTheLookupRanWithoutANewVersion() {
@@ -153,6 +165,46 @@ class FrameioDeviceLookupTests extends IntegrationTest {
 		this.clock.advance(Duration.ofHours(1));
 		this.lookups.runOnce();
 		assertThat(devicesMeCalls(deviceId)).hasSize(1);
+	}
+
+	@Test
+	void lookupAtDebugLogsNeitherTheAccessTokenNorItsSealedForm(CapturedOutput output) {
+		LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+		List<String> loud = List.of("io.c2cgateway", "org.springframework.web", "org.springframework.jdbc");
+		Map<String, LogLevel> levels = new LinkedHashMap<>();
+		for (String name : loud) {
+			LoggerConfiguration configuration = logging.getLoggerConfiguration(name);
+			levels.put(name, (configuration != null) ? configuration.getConfiguredLevel() : null);
+			logging.setLogLevel(name, LogLevel.DEBUG);
+		}
+		try {
+			String deviceId = newDeviceId();
+			this.simulator.inject(new Fault("devices_me", deviceId, 401, Map.of("message", "Not Authorized"), null, null, 1));
+			String id = authorize(newKey("STATION"), deviceId);
+			this.lookups.runOnce();
+			this.clock.advance(Duration.ofSeconds(2));
+			this.lookups.runOnce();
+			assertThat(pairing(id).path("frameioDevice").isNull()).isFalse();
+			String sealed = this.jdbc.sql("select access_token_enc from device where device_id = ?")
+				.param(deviceId)
+				.query(String.class)
+				.single();
+			String token = this.box.open(sealed, "device", "access_token", deviceId).reveal();
+			String printed = output.getAll();
+			assertThat(printed).as("the lookup was logged at all").contains("Pairing " + id);
+			assertThat(printed).doesNotContain(token).doesNotContain(sealed);
+		}
+		finally {
+			levels.forEach(logging::setLogLevel);
+		}
+	}
+
+	@Test
+	void openApiDocumentDescribesFrameioDeviceOfThePairing() {
+		JsonNode schemas = this.api.get("/v3/api-docs").json().path("components").path("schemas");
+		assertThat(schemas.path("Pairing").path("properties").has("frameioDevice")).isTrue();
+		assertThat(schemas.path("FrameioDeviceView").path("properties").propertyNames())
+			.containsExactlyInAnyOrder("id", "name", "projectId", "projectName");
 	}
 
 	private String authorize(String station, String deviceId) {
