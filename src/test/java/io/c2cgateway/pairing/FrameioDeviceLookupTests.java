@@ -18,6 +18,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.support.Api;
 import io.c2cgateway.support.EventStream;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
@@ -197,6 +198,27 @@ class FrameioDeviceLookupTests extends IntegrationTest {
 		finally {
 			levels.forEach(logging::setLogLevel);
 		}
+	}
+
+	@Test
+	void simulatedDevicesMeAnswersLikeFrameioForAValidAndAnUnknownAccessToken() {
+		String deviceId = newDeviceId();
+		authorize(newKey("STATION"), deviceId);
+		String token = this.box.open(this.jdbc.sql("select access_token_enc from device where device_id = ?")
+			.param(deviceId)
+			.query(String.class)
+			.single(), "device", "access_token", deviceId).reveal();
+
+		Api.Response valid = this.api.as(token).get("/v2/devices/me");
+		assertThat(valid.status()).isEqualTo(200);
+		assertThat(valid.json().path("_type").asString()).isEqualTo("project_device");
+		assertThat(valid.json().path("project").path("id").asString()).isEqualTo(valid.json().path("project_id").asString());
+
+		Api.Response unknown = this.api.as("not-a-token-frameio-issued").get("/v2/devices/me");
+		assertThat(unknown.status()).isEqualTo(401);
+		assertThat(unknown.json().path("code").asInt()).isEqualTo(401);
+		assertThat(unknown.json().path("message").asString()).isEqualTo("Not Authorized");
+		assertThat(unknown.json().path("errors").get(0).path("title").asString()).isEqualTo("Not Authorized");
 	}
 
 	@Test
