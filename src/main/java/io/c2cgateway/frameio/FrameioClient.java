@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -44,9 +45,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Frame.io's three auth endpoints over one sized Reactor Netty pool. Every call sends the device's
- * {@code x-client-version}; client authentication is {@code client_id}/{@code client_secret} form
- * fields. Answers are classified into {@link Upstream}; nothing here throws for an upstream failure.
+ * Frame.io's three auth endpoints, and {@code /v2/devices/me}, over one sized Reactor Netty pool.
+ * Every call sends the device's {@code x-client-version}; client authentication is
+ * {@code client_id}/{@code client_secret} form fields (the device endpoint takes the device's access
+ * token instead). Answers are classified into {@link Upstream}; nothing here throws for an upstream
+ * failure.
  */
 @Component
 public class FrameioClient {
@@ -58,6 +61,8 @@ public class FrameioClient {
 	static final String TOKEN_PATH = "/v2/auth/token";
 
 	static final String REVOKE_PATH = "/v2/auth/revoke";
+
+	static final String DEVICES_ME_PATH = "/v2/devices/me";
 
 	static final String DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -147,6 +152,20 @@ public class FrameioClient {
 		return call("revoke", REVOKE_PATH, client, false, form, (body) -> Boolean.TRUE);
 	}
 
+	/**
+	 * Where the device landed ({@code GET /v2/devices/me}), asked with the device's access token as
+	 * Frame.io's device endpoints want it; the model's secret is not sent.
+	 */
+	public Mono<Upstream<FrameioDevice>> devicesMe(ClientCredentials client, Secret accessToken) {
+		return exchange("devices_me", client, () -> this.web.get()
+			.uri(baseUrl() + DEVICES_ME_PATH)
+			.headers((headers) -> {
+				headers.setBearerAuth(accessToken.reveal());
+				headers.set("x-client-version", client.clientVersion());
+			})
+			.accept(MediaType.APPLICATION_JSON), this::toFrameioDevice);
+	}
+
 	private MultiValueMap<String, String> credentials(ClientCredentials client) {
 		MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
 		form.add("client_id", client.clientId());
@@ -154,20 +173,34 @@ public class FrameioClient {
 		return form;
 	}
 
+	private <T> Mono<Upstream<T>> call(String endpoint, String path, ClientCredentials client, boolean urlPairing,
+			MultiValueMap<String, String> form, BodyReader<T> reader) {
+		return exchange(endpoint, client, () -> this.web.post()
+			.uri(baseUrl() + path)
+			.headers((headers) -> {
+				headers.set("x-client-version", client.clientVersion());
+				if (urlPairing) {
+					headers.set("x-client-platypus-enabled", "true");
+				}
+			})
+			.accept(MediaType.APPLICATION_JSON)
+			.contentType(MediaType.APPLICATION_FORM_URLENCODED)
+			.body(BodyInserters.fromFormData(form)), reader);
+	}
+
 	/**
 	 * One call within the fleet's rate budget: it may wait for a pause to end or for a token of the
 	 * cap, and a pause that lasts longer is answered as rate limited without a call.
 	 */
-	private <T> Mono<Upstream<T>> call(String endpoint, String path, ClientCredentials client, boolean urlPairing,
-			MultiValueMap<String, String> form, BodyReader<T> reader) {
+	private <T> Mono<Upstream<T>> exchange(String endpoint, ClientCredentials client,
+			Supplier<WebClient.RequestHeadersSpec<?>> request, BodyReader<T> reader) {
 		return Mono.defer(() -> this.budget.acquire(client.model(), budgetEndpoint(endpoint), priority(endpoint))
 			.flatMap((ticket) -> {
 				if (!ticket.go()) {
 					this.meters.counter("gateway.frameio.requests.withheld", "endpoint", endpoint).increment();
 					return Mono.just((Upstream<T>) new Upstream.RateLimited<T>(ticket.retryAfter()));
 				}
-				return send(endpoint, path, client, urlPairing, form, reader, ticket)
-					.doFinally((signal) -> this.budget.done(ticket));
+				return send(endpoint, request, reader, ticket).doFinally((signal) -> this.budget.done(ticket));
 			}));
 	}
 
@@ -184,21 +217,15 @@ public class FrameioClient {
 		};
 	}
 
-	private <T> Mono<Upstream<T>> send(String endpoint, String path, ClientCredentials client, boolean urlPairing,
-			MultiValueMap<String, String> form, BodyReader<T> reader, RateBudget.Ticket ticket) {
+	/**
+	 * Sends the request {@code request} builds (anew for each subscription) and classifies its answer:
+	 * one timeout, size cap, classification and timer for every endpoint, whatever its method.
+	 */
+	private <T> Mono<Upstream<T>> send(String endpoint, Supplier<WebClient.RequestHeadersSpec<?>> request,
+			BodyReader<T> reader, RateBudget.Ticket ticket) {
 		return Mono.defer(() -> {
 			Timer.Sample sample = Timer.start(this.meters);
-			return this.web.post()
-				.uri(baseUrl() + path)
-				.headers((headers) -> {
-					headers.set("x-client-version", client.clientVersion());
-					if (urlPairing) {
-						headers.set("x-client-platypus-enabled", "true");
-					}
-				})
-				.accept(MediaType.APPLICATION_JSON)
-				.contentType(MediaType.APPLICATION_FORM_URLENCODED)
-				.body(BodyInserters.fromFormData(form))
+			return request.get()
 				.exchangeToMono((response) -> readBody(response)
 					.onErrorResume(DataBufferLimitException.class, (tooLarge) -> {
 						log.warn("Frame.io answered {} to {} with more than {} bytes; the body was not read", response.statusCode()
@@ -355,6 +382,14 @@ public class FrameioClient {
 		return new TokenGrant(Secret.of(requiredText(body, "access_token")), refresh,
 				wholeSecondsUp(body.path("expires_in"), 28800), type.isString() ? type.asString() : "bearer",
 				(refreshLife > 0) ? refreshLife : null);
+	}
+
+	/** Frame.io marks every field optional; without the device's and its project's ids there is nothing to show. */
+	private FrameioDevice toFrameioDevice(JsonNode body) {
+		JsonNode name = body.path("name");
+		JsonNode projectName = body.path("project").path("name");
+		return new FrameioDevice(requiredText(body, "id"), name.isString() ? name.asString() : null,
+				requiredText(body, "project_id"), projectName.isString() ? projectName.asString() : null);
 	}
 
 	/** Frame.io documents its durations as doubles: a missing one takes the default, a fraction rounds up. */

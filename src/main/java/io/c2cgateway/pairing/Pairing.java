@@ -5,12 +5,16 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
-/** The pairing resource of the contract. It never holds a device code, a secret or a token. */
+/**
+ * The pairing resource of the contract. It never holds a device code, a secret or a token.
+ * {@code frameioDevice} is null until Frame.io told where the device landed; it is not part of the
+ * pairing's versioned state.
+ */
 public record Pairing(UUID id, String deviceId, String model, String clientVersion, boolean urlPairing, String status,
 		String userCode, String verificationUri, String verificationUriComplete, String deviceName,
 		Instant codeExpiresAt, int codesIssued, int pollIntervalSeconds, Instant expiresAt, Instant createdAt,
 		Instant updatedAt, Instant completedAt, String failureReason, String createdBy, long version,
-		@JsonIgnore UUID createdByKeyId) {
+		FrameioDeviceView frameioDevice, @JsonIgnore UUID createdByKeyId) {
 
 	@JsonIgnore
 	public boolean isPending() {

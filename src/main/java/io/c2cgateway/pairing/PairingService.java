@@ -94,7 +94,7 @@ public class PairingService {
 		Pairing pairing = new Pairing(UUID.randomUUID(), request.deviceId(), model.model(), clientVersion, urlPairing,
 				"PENDING", code.userCode(), code.verificationUri(), code.verificationUriComplete(), code.name(),
 				now.plusSeconds(code.expiresInSeconds()), 1, code.intervalSeconds(), now.plusSeconds(timeout), now, now,
-				null, null, caller.name(), 1, caller.keyId());
+				null, null, caller.name(), 1, null, caller.keyId());
 		try {
 			this.tx.executeWithoutResult((status) -> {
 				this.store.insert(pairing, this.box.seal(code.deviceCode(), "pairing", "device_code", pairing.id()),

@@ -24,7 +24,8 @@ class PairingStore {
 
 	private static final String COLUMNS = "id, device_id, model, client_version, url_pairing, status, user_code,"
 			+ " verification_uri, verification_uri_complete, device_name, code_expires_at, codes_issued, interval_s,"
-			+ " expires_at, created_at, updated_at, completed_at, failure_reason, created_by, version, created_by_key_id";
+			+ " expires_at, created_at, updated_at, completed_at, failure_reason, created_by, version, created_by_key_id,"
+			+ " frameio_device_id, frameio_device_name, frameio_project_id, frameio_project_name";
 
 	private static final RowMapper<Pairing> MAPPER = PairingStore::map;
 
@@ -143,7 +144,14 @@ class PairingStore {
 				rs.getString("device_name"), instant(rs, "code_expires_at"), rs.getInt("codes_issued"),
 				rs.getInt("interval_s"), instant(rs, "expires_at"), instant(rs, "created_at"),
 				instant(rs, "updated_at"), instant(rs, "completed_at"), rs.getString("failure_reason"),
-				rs.getString("created_by"), rs.getLong("version"), rs.getObject("created_by_key_id", UUID.class));
+				rs.getString("created_by"), rs.getLong("version"), frameioDevice(rs),
+				rs.getObject("created_by_key_id", UUID.class));
+	}
+
+	private static FrameioDeviceView frameioDevice(ResultSet rs) throws SQLException {
+		String id = rs.getString("frameio_device_id");
+		return (id != null) ? new FrameioDeviceView(id, rs.getString("frameio_device_name"),
+				rs.getString("frameio_project_id"), rs.getString("frameio_project_name")) : null;
 	}
 
 }

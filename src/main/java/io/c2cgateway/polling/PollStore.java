@@ -219,11 +219,13 @@ class PollStore {
 	 * a lease lost meanwhile must not throw them away.
 	 */
 	boolean authorize(UUID id, Instant at) {
+		// The lookup of where the device landed (frameioDevice) is due from now on, with the status.
 		return this.shared.update("""
 				update pairing set status = 'AUTHORIZED', completed_at = ?, updated_at = ?, version = version + 1,
-				    last_poll_at = ?, next_poll_at = null, lease_owner = null, device_code_enc = null
+				    last_poll_at = ?, next_poll_at = null, lease_owner = null, device_code_enc = null,
+				    device_lookup_due_at = ?
 				where id = ? and status = 'PENDING'
-				""", utc(at), utc(at), utc(at), id) == 1;
+				""", utc(at), utc(at), utc(at), utc(at), id) == 1;
 	}
 
 	private static boolean[] passed(int[][] counts, int size) {

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * A canned answer for the next {@code times} requests to {@code endpoint} ({@code device_code},
- * {@code token_poll}, {@code token_refresh}, {@code revoke}) of {@code clientId} (null: any).
+ * {@code token_poll}, {@code token_refresh}, {@code revoke}, {@code devices_me}) of {@code clientId}
+ * (null: any).
  * {@code delay} holds the answer back, to provoke the gateway's timeout. A {@link #late} fault
  * instead lets the request take effect and only holds its real answer back: with a delay beyond
  * the gateway's timeout, Frame.io acted (a refresh token spent, say) and the answer is lost. A

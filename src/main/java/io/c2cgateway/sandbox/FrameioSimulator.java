@@ -99,7 +99,7 @@ public class FrameioSimulator {
 		return this.grants.userCodeOf(clientId);
 	}
 
-	// ---- the three endpoints ---------------------------------------------------------------
+	// ---- the endpoints ---------------------------------------------------------------------
 
 	synchronized Answer deviceCode(Map<String, String> form, Map<String, String> headers, String origin) {
 		String clientId = form.get("client_id");
@@ -169,6 +169,23 @@ public class FrameioSimulator {
 		return (refusal != null) ? refusal : new Answer(200, Map.of("success", true), null);
 	}
 
+	/**
+	 * {@code GET /v2/devices/me}: the project device an access token belongs to. The request is
+	 * logged under the token's {@code client_id} (null for a token never issued here).
+	 */
+	synchronized Answer devicesMe(Map<String, String> headers) {
+		String authorization = headers.get("authorization");
+		String token = (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7))
+				? authorization.substring(7).trim() : null;
+		String clientId = this.grants.clientIdOf(token);
+		Fault fault = takeFault("devices_me", clientId);
+		log("devices_me", clientId, null, headers, fault);
+		if (fault != null && !fault.late) {
+			return fault.answer();
+		}
+		return late(fault, this.grants.projectDevice(token));
+	}
+
 	/** The real answer of a request a late fault let through, held back by the fault's delay. */
 	private static Answer late(Fault fault, Answer answer) {
 		return (fault != null) ? new Answer(answer.status(), answer.body(), answer.retryAfter(), fault.delay) : answer;
@@ -219,8 +236,10 @@ public class FrameioSimulator {
 	}
 
 	private void log(String endpoint, String clientId, String deviceCode, Map<String, String> headers, Fault fault) {
+		String authorization = headers.get("authorization");
 		this.requests.add(new Request(endpoint, clientId, deviceCode, now(), headers.get("x-client-version"),
-				headers.get("x-client-platypus-enabled"), headers.get("authorization") != null, fault != null));
+				headers.get("x-client-platypus-enabled"),
+				authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6), fault != null));
 	}
 
 	private Instant now() {

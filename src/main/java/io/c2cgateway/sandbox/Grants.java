@@ -1,5 +1,6 @@
 package io.c2cgateway.sandbox;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * What the simulated authorization server remembers: device codes and their decisions, and the
@@ -22,6 +24,11 @@ final class Grants {
 
 	/** What Frame.io's refresh tokens live, unstated in its answers. */
 	static final Duration FRAMEIO_REFRESH_TOKEN_LIFETIME = Duration.ofDays(14);
+
+	/** The one project every simulated device lands in. */
+	static final String SANDBOX_PROJECT_ID = "5a9d6b0e-2c4f-4e8a-9b1d-3f7c2e6a8d40";
+
+	static final String SANDBOX_PROJECT_NAME = "Sandbox Project";
 
 	private final Clock clock;
 
@@ -200,6 +207,38 @@ final class Grants {
 	boolean accessTokenValid(String token) {
 		Access access = this.accessTokens.get(token);
 		return access != null && !access.revoked && now().isBefore(access.expiresAt);
+	}
+
+	/** Whose access token this is, valid or not; null for one never issued. */
+	String clientIdOf(String accessToken) {
+		Access access = (accessToken != null) ? this.accessTokens.get(accessToken) : null;
+		return (access != null) ? access.clientId : null;
+	}
+
+	/**
+	 * The project device a valid access token belongs to, shaped like Frame.io's answer (trimmed to
+	 * what a device shows), in one fixed project; 401 with Frame.io's detailed error otherwise.
+	 */
+	Answer projectDevice(String accessToken) {
+		if (accessToken == null || !accessTokenValid(accessToken)) {
+			return notAuthorized();
+		}
+		String clientId = this.accessTokens.get(accessToken).clientId;
+		Map<String, Object> project = new LinkedHashMap<>();
+		project.put("_type", "project");
+		project.put("id", SANDBOX_PROJECT_ID);
+		project.put("name", SANDBOX_PROJECT_NAME);
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("_type", "project_device");
+		body.put("id", UUID.nameUUIDFromBytes(("sandbox-device:" + clientId).getBytes(StandardCharsets.UTF_8)).toString());
+		body.put("name", "Sandbox " + clientId);
+		body.put("asset_type", "video");
+		body.put("device_id", clientId);
+		body.put("status", "online");
+		body.put("project_id", SANDBOX_PROJECT_ID);
+		body.put("project", project);
+		body.put("channel_count", 1);
+		return new Answer(200, body, null);
 	}
 
 	/**

@@ -25,8 +25,9 @@ import org.springframework.web.bind.annotation.RestController;
 import io.c2cgateway.system.ApiException;
 
 /**
- * The simulated Frame.io over HTTP: its three auth endpoints where Frame.io has them, and under
- * {@code /sandbox} what a person would do in Frame.io's web app (enter a code and approve or deny).
+ * The simulated Frame.io over HTTP: its three auth endpoints and {@code /v2/devices/me} where
+ * Frame.io has them, and under {@code /sandbox} what a person would do in Frame.io's web app (enter
+ * a code and approve or deny).
  */
 @RestController
 @Profile("sandbox")
@@ -61,6 +62,11 @@ class SimulatorController {
 		return respond(this.simulator.rateLimited("revoke", fields, headers, () -> this.simulator.revoke(fields, headers)));
 	}
 
+	@GetMapping("/v2/devices/me")
+	ResponseEntity<Object> devicesMe(HttpServletRequest request) {
+		return respond(this.simulator.devicesMe(headers(request)));
+	}
+
 	@PostMapping("/sandbox/user-codes/{userCode}/approve")
 	Map<String, String> approve(@PathVariable String userCode) {
 		if (!this.simulator.approve(userCode)) {
@@ -92,9 +98,10 @@ class SimulatorController {
 	 */
 	@PostMapping(path = "/sandbox/faults", consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<Void> fault(@RequestBody FaultRequest request) {
-		if (request.endpoint() == null || !List.of("device_code", "token_poll", "token_refresh", "revoke")
+		if (request.endpoint() == null || !List.of("device_code", "token_poll", "token_refresh", "revoke", "devices_me")
 			.contains(request.endpoint())) {
-			throw ApiException.validation("endpoint", "must be one of device_code, token_poll, token_refresh, revoke");
+			throw ApiException.validation("endpoint",
+					"must be one of device_code, token_poll, token_refresh, revoke, devices_me");
 		}
 		if (Boolean.TRUE.equals(request.late())) {
 			this.simulator.inject(Fault.late(request.endpoint(), request.clientId(),

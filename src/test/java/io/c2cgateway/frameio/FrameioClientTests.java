@@ -271,4 +271,59 @@ class FrameioClientTests {
 		assertThat(taken().getBody().utf8()).isEqualTo("client_id=SN-0042&client_secret=model-secret&token=tok");
 	}
 
+	@Test
+	void devicesMeIsAGetWithTheAccessTokenAsBearerAndTheDevicesVersion() throws Exception {
+		answer(200, """
+				{"_type":"project_device","id":"5a0c0b9e-1f0e-4c4e-9a57-2f3c4d5e6f70","name":"A-cam","asset_type":"video",
+				 "project_id":"0b6f7e2a-3c1d-4e5f-8a9b-0c1d2e3f4a5b","status":"online",
+				 "project":{"_type":"project","id":"0b6f7e2a-3c1d-4e5f-8a9b-0c1d2e3f4a5b","name":"Feature Film"},
+				 "authorization":{"_type":"project_device_authorization","scopes":{"asset_create":true}}}""");
+		Upstream<FrameioDevice> result = this.client.devicesMe(this.credentials, Secret.of("the-access-token")).block();
+		RecordedRequest request = taken();
+		assertThat(request.getMethod()).isEqualTo("GET");
+		assertThat(request.getTarget()).isEqualTo("/v2/devices/me");
+		assertThat(request.getHeaders().get("Authorization")).isEqualTo("Bearer the-access-token");
+		assertThat(request.getHeaders().get("x-client-version")).isEqualTo("2.1.0");
+		assertThat(request.getHeaders().get("Content-Type")).isNull();
+		assertThat(request.getBody()).as("no body").isNull();
+		assertThat(result).isEqualTo(new Upstream.Ok<>(new FrameioDevice("5a0c0b9e-1f0e-4c4e-9a57-2f3c4d5e6f70", "A-cam",
+				"0b6f7e2a-3c1d-4e5f-8a9b-0c1d2e3f4a5b", "Feature Film")));
+	}
+
+	@Test
+	void devicesMeWithoutAProjectObjectGivesNoProjectName() {
+		answer(200, "{\"id\":\"d1\",\"name\":\"A-cam\",\"project_id\":\"p1\"}");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Ok<>(new FrameioDevice("d1", "A-cam", "p1", null)));
+		answer(200, "{\"id\":\"d1\",\"name\":\"A-cam\",\"project_id\":\"p1\",\"project\":null}");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Ok<>(new FrameioDevice("d1", "A-cam", "p1", null)));
+	}
+
+	@Test
+	void devicesMeWithoutTheDeviceOrItsProjectIsAnInvalidResponse() {
+		answer(200, "{\"name\":\"A-cam\",\"project_id\":\"p1\"}");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Rejected<FrameioDevice>(200, "invalid_response"));
+		answer(200, "{\"id\":\"d1\",\"name\":\"A-cam\"}");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Rejected<FrameioDevice>(200, "invalid_response"));
+	}
+
+	@Test
+	void devicesMeWithAnInvalidAccessTokenIsRejected() {
+		answer(401, """
+				{"code":401,"errors":[{"code":401,"detail":"You are not allowed to access that resource","status":401,
+				 "title":"Not Authorized"}],"message":"Not Authorized"}""");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Rejected<FrameioDevice>(401, "not_authorized"));
+	}
+
+	@Test
+	void devicesMeServerErrorIsUnavailable() {
+		answer(502, "<html>bad gateway</html>");
+		assertThat(this.client.devicesMe(this.credentials, Secret.of("at")).block())
+			.isEqualTo(new Upstream.Unavailable<FrameioDevice>("http_502", null));
+	}
+
 }

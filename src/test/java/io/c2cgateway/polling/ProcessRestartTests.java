@@ -272,6 +272,7 @@ class ProcessRestartTests {
 		// Nothing else of the shared test database is touched by the processes.
 		env.put("GATEWAY_TOKENS_KEEP_ALIVE_ENABLED", "false");
 		env.put("GATEWAY_TOKENS_REVOCATION_RETRY_ENABLED", "false");
+		env.put("GATEWAY_PAIRINGS_FRAMEIO_DEVICE_ENABLED", "false");
 		env.put("GATEWAY_RETENTION_ENABLED", "false");
 		env.put("GATEWAY_CRYPTO_ROTATION_INITIAL_DELAY", "1h");
 		return env;
