@@ -197,7 +197,6 @@ public class FrameioClient {
 		return Mono.defer(() -> this.budget.acquire(client.model(), budgetEndpoint(endpoint), priority(endpoint))
 			.flatMap((ticket) -> {
 				if (!ticket.go()) {
-					this.meters.counter("gateway.frameio.requests.withheld", "endpoint", endpoint).increment();
 					return Mono.just((Upstream<T>) new Upstream.RateLimited<T>(ticket.retryAfter()));
 				}
 				return send(endpoint, request, reader, ticket).doFinally((signal) -> this.budget.done(ticket));

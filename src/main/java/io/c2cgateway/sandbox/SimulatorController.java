@@ -108,9 +108,14 @@ class SimulatorController {
 					Duration.ofMillis((request.delayMillis() != null) ? request.delayMillis() : 0)));
 			return ResponseEntity.status(HttpStatus.ACCEPTED).build();
 		}
-		Object body = (request.error() != null) ? Map.of("error", request.error()) : Map.of("message", "simulated");
+		// An HTML page is what a CDN or proxy in front of Frame.io sends: no OAuth error in it.
+		int status = (request.status() != null) ? request.status() : 503;
+		HttpStatus known = HttpStatus.resolve(status);
+		Object body = Boolean.TRUE.equals(request.html())
+				? "<html><body><h1>" + status + ((known != null) ? " " + known.getReasonPhrase() : "") + "</h1></body></html>"
+				: (request.error() != null) ? Map.of("error", request.error()) : Map.of("message", "simulated");
 		this.simulator.inject(new Fault(request.endpoint(), request.clientId(),
-				(request.status() != null) ? request.status() : 503, body, request.retryAfter(),
+				status, body, request.retryAfter(),
 				(request.delayMillis() != null) ? Duration.ofMillis(request.delayMillis()) : null,
 				(request.times() != null) ? request.times() : 1));
 		return ResponseEntity.status(HttpStatus.ACCEPTED).build();
@@ -160,7 +165,7 @@ class SimulatorController {
 	}
 
 	record FaultRequest(String endpoint, String clientId, Integer status, String error, String retryAfter,
-			Long delayMillis, Integer times, Boolean late) {
+			Long delayMillis, Integer times, Boolean late, Boolean html) {
 	}
 
 }

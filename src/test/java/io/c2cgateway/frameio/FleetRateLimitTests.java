@@ -179,8 +179,10 @@ class FleetRateLimitTests extends IntegrationTest {
 		replicaBHasSeenThePauseOf(model);
 
 		// The access token needs a refresh now, and refreshes use the paused token endpoint.
-		this.jdbc.sql("update device set access_token_expires_at = ? where device_id = ?")
-			.params(Timestamp.from(this.clock.instant().plusSeconds(60)), device)
+		// (An eight-hour token with a minute left: paired eight hours ago.)
+		this.jdbc.sql("update device set access_token_expires_at = ?, paired_at = ? where device_id = ?")
+			.params(Timestamp.from(this.clock.instant().plusSeconds(60)),
+					Timestamp.from(this.clock.instant().minus(Duration.ofHours(8))), device)
 			.update();
 		Api replicaBAdmin = Api.at(replicaB.port()).asAdmin();
 		Api.Response paused = replicaBAdmin.post("/api/v1/devices/" + device + "/access-token", "");

@@ -57,8 +57,9 @@ class DatabaseCutDuringPollingTests {
 				"cut-" + HexFormat.of().toHexDigits((int) System.nanoTime()),
 				Map.of("spring.datasource.url", jdbcUrl, "gateway.polling.enabled", "true",
 						"gateway.sandbox.interval", INTERVAL.toSeconds() + "s",
-						// Shorter than the minimum validity: every access token a device asks for is a refresh.
-						"gateway.sandbox.access-token-lifetime", "5m")));
+						// As long as the minimum validity: every access token a device asks for is a refresh
+						// (one issued for less would be refreshed only once half of its life had passed).
+						"gateway.sandbox.access-token-lifetime", "5m", "gateway.tokens.min-validity", "5m")));
 		proxy = proxied.proxy();
 		replica = proxied.replica();
 		simulator = replica.bean(FrameioSimulator.class);

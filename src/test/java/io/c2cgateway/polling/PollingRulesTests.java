@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
+import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -122,6 +123,18 @@ class PollingRulesTests extends IntegrationTest {
 		this.simulator.approve(pairing(started.path("id").asString()).path("userCode").asString());
 		advanceAndPoll(Duration.ofSeconds(5));
 		assertThat(pairing(started.path("id").asString()).path("status").asString()).isEqualTo("AUTHORIZED");
+	}
+
+	@Test
+	void sandboxFaultWithHtmlAnswersAsACdnWouldAndThePairingStaysPending() {
+		JsonNode started = start(null);
+		Api.Response queued = admin().post("/sandbox/faults",
+				"{\"endpoint\": \"token_poll\", \"clientId\": \"" + this.deviceId
+						+ "\", \"status\": 404, \"html\": true}");
+		assertThat(queued.status()).isEqualTo(202);
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(polls()).isEqualTo(1);
+		assertThat(pairing(started.path("id").asString()).path("status").asString()).isEqualTo("PENDING");
 	}
 
 	@Test
