@@ -35,7 +35,7 @@ class PairingEventsController {
 			.header(HttpHeaders.CACHE_CONTROL, "no-cache")
 			// Reverse proxies must pass events on as they come, not buffer them.
 			.header("X-Accel-Buffering", "no")
-			.body(this.streams.open(current));
+			.body(this.streams.open(current, caller));
 	}
 
 }

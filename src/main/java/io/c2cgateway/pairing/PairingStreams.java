@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,11 +24,16 @@ import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import io.c2cgateway.security.ApiKeyService;
+import io.c2cgateway.security.Caller;
+import io.c2cgateway.system.ApiException;
 
 /**
  * Open event streams of pairings on this replica. A stream is an {@link SseEmitter} parked in the
@@ -77,6 +83,19 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	private final Map<UUID, Set<Stream>> streams = new ConcurrentHashMap<>();
 
+	/** Open streams per API key on this replica. */
+	private final Map<UUID, AtomicInteger> perKey = new ConcurrentHashMap<>();
+
+	private final int maxPerKey;
+
+	private final Duration keyCheck;
+
+	private final ApiKeyService keys;
+
+	private final AtomicBoolean keyCheckQueued = new AtomicBoolean();
+
+	private volatile ScheduledFuture<?> keyChecks;
+
 	private final Set<UUID> refreshQueued = ConcurrentHashMap.newKeySet();
 
 	private final AtomicBoolean resyncQueued = new AtomicBoolean();
@@ -91,8 +110,11 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	PairingStreams(PairingStore store, Clock clock, PairingProperties properties, MeterRegistry meters,
 			TaskScheduler scheduler, ThreadPoolTaskExecutorBuilder readerThreads,
-			SimpleAsyncTaskExecutorBuilder senderThreads) {
+			SimpleAsyncTaskExecutorBuilder senderThreads, ApiKeyService keys) {
 		this.store = store;
+		this.keys = keys;
+		this.maxPerKey = properties.eventsPerKey();
+		this.keyCheck = properties.eventsKeyCheck();
 		this.clock = clock;
 		this.keepAlive = properties.eventsKeepAlive();
 		this.sendTimeout = properties.eventsSendTimeout();
@@ -113,8 +135,11 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 			.register(meters);
 	}
 
-	/** A stream that starts with {@code current} (already checked visible to the caller). */
-	SseEmitter open(Pairing current) {
+	/**
+	 * A stream that starts with {@code current} (already checked visible to {@code caller}); 429
+	 * {@code too_many_streams} when the caller's key holds its limit of streams here already.
+	 */
+	SseEmitter open(Pairing current, Caller caller) {
 		StreamEmitter emitter = new StreamEmitter(timeoutFor(current).toMillis());
 		if (!this.running) {
 			// Nothing is written before the container takes the emitter, so neither call waits.
@@ -127,7 +152,14 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 			emitter.complete();
 			return emitter;
 		}
-		Stream stream = new Stream(current.id(), emitter);
+		AtomicInteger held = this.perKey.computeIfAbsent(caller.keyId(), (id) -> new AtomicInteger());
+		if (held.incrementAndGet() > this.maxPerKey) {
+			held.decrementAndGet();
+			throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "too_many_streams",
+					"This API key has " + this.maxPerKey + " event streams open on this replica already", Map.of(),
+					Duration.ofSeconds(5));
+		}
+		Stream stream = new Stream(current.id(), caller.keyId(), emitter);
 		emitter.onCompletion(() -> {
 			stream.gone();
 			forget(stream);
@@ -274,6 +306,51 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		}
 	}
 
+	/** On a reader thread: the scheduler's thread must not wait for the database. */
+	private void queueKeyCheck() {
+		ThreadPoolTaskExecutor pool = this.readers;
+		if (pool == null || this.perKey.isEmpty() || !this.keyCheckQueued.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			pool.execute(() -> {
+				try {
+					endStreamsOfDeletedKeys();
+				}
+				catch (RuntimeException ex) {
+					log.warn("Could not check the keys of open event streams: {}", ex.getClass().getSimpleName());
+				}
+				finally {
+					this.keyCheckQueued.set(false);
+				}
+			});
+		}
+		catch (TaskRejectedException stopped) {
+			this.keyCheckQueued.set(false);
+		}
+	}
+
+	/** Ends the streams whose key was deleted, on whichever replica that happened. */
+	void endStreamsOfDeletedKeys() {
+		Set<UUID> holders = Set.copyOf(this.perKey.keySet());
+		if (holders.isEmpty()) {
+			return;
+		}
+		Set<UUID> valid = this.keys.stillValid(holders);
+		if (valid.size() == holders.size()) {
+			return;
+		}
+		for (Set<Stream> watching : this.streams.values()) {
+			for (Stream stream : watching) {
+				if (!valid.contains(stream.keyId)) {
+					stream.close();
+					forget(stream);
+					log.info("Ended an event stream of pairing {}: its API key was deleted", stream.pairingId);
+				}
+			}
+		}
+	}
+
 	/** Drops every stream whose send has been waiting longer than the bound. */
 	private void checkStalls() {
 		long now = System.nanoTime();
@@ -296,6 +373,9 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	}
 
 	private void forget(Stream stream) {
+		if (stream.uncount()) {
+			this.perKey.computeIfPresent(stream.keyId, (id, held) -> (held.decrementAndGet() <= 0) ? null : held);
+		}
 		this.streams.computeIfPresent(stream.pairingId, (id, watching) -> {
 			watching.remove(stream);
 			return watching.isEmpty() ? null : watching;
@@ -340,6 +420,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		every = (every.compareTo(Duration.ofSeconds(1)) > 0) ? Duration.ofSeconds(1) : every;
 		this.stallChecks = this.scheduler.scheduleAtFixedRate(this::checkStalls,
 				this.scheduler.getClock().instant().plus(every), every);
+		this.keyChecks = this.scheduler.scheduleAtFixedRate(this::queueKeyCheck,
+				this.scheduler.getClock().instant().plus(this.keyCheck), this.keyCheck);
 	}
 
 	/**
@@ -356,11 +438,13 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		this.running = false;
 		this.keepAliveTicks.cancel(false);
 		this.stallChecks.cancel(false);
+		this.keyChecks.cancel(false);
 		// Takes no new reads; the queued ones find no streams left.
 		this.readers.shutdown();
 		this.readers = null;
 		this.streams.values().forEach((watching) -> watching.forEach(Stream::close));
 		this.streams.clear();
+		this.perKey.clear();
 		this.refreshQueued.clear();
 	}
 
@@ -390,6 +474,10 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 		final UUID pairingId;
 
+		final UUID keyId;
+
+		private final AtomicBoolean counted = new AtomicBoolean(true);
+
 		private final StreamEmitter emitter;
 
 		// Guarded by this; held only to take from or add to the outbox, never while writing.
@@ -409,9 +497,15 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 		private final AtomicBoolean dropped = new AtomicBoolean();
 
-		Stream(UUID pairingId, StreamEmitter emitter) {
+		Stream(UUID pairingId, UUID keyId, StreamEmitter emitter) {
 			this.pairingId = pairingId;
+			this.keyId = keyId;
 			this.emitter = emitter;
+		}
+
+		/** True the first time only: a stream leaves its key's count once. */
+		boolean uncount() {
+			return this.counted.compareAndSet(true, false);
 		}
 
 		long newest() {

@@ -2,8 +2,12 @@ package io.c2cgateway.security;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.stereotype.Service;
@@ -39,6 +43,30 @@ public class ApiKeyService {
 					"GATEWAY_SECURITY_BOOTSTRAP_ADMIN_KEY is malformed: it must be at least 32 characters long");
 		}
 		this.bootstrapHash = (bootstrap == null || bootstrap.isBlank()) ? null : KeyMaterial.hash(bootstrap.trim());
+	}
+
+	/**
+	 * Which of these keys still work: for holders of long-lived things a key opened (event streams),
+	 * which must end when the key is deleted on any replica.
+	 */
+	@Transactional(readOnly = true)
+	public Set<UUID> stillValid(Collection<UUID> ids) {
+		Set<UUID> valid = new HashSet<>();
+		List<UUID> stored = new ArrayList<>();
+		for (UUID id : ids) {
+			if (BOOTSTRAP_ID.equals(id)) {
+				if (this.bootstrapHash != null) {
+					valid.add(id);
+				}
+			}
+			else {
+				stored.add(id);
+			}
+		}
+		if (!stored.isEmpty()) {
+			valid.addAll(this.keys.findActiveIds(stored));
+		}
+		return valid;
 	}
 
 	/** The caller a presented key stands for, if the key is known and not revoked. */

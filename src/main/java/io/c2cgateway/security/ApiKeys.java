@@ -1,6 +1,7 @@
 package io.c2cgateway.security;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -12,6 +13,9 @@ import org.springframework.data.jpa.repository.Query;
 interface ApiKeys extends JpaRepository<ApiKey, UUID> {
 
 	Optional<ApiKey> findByKeyHash(String keyHash);
+
+	@Query("select k.id from ApiKey k where k.id in :ids and k.revokedAt is null")
+	List<UUID> findActiveIds(Collection<UUID> ids);
 
 	@Query("select k from ApiKey k where k.role <> io.c2cgateway.security.Role.DEVICE order by k.createdAt, k.id")
 	List<ApiKey> findAllPersonKeys();

@@ -50,7 +50,7 @@ class PairingBatchConcurrencyTests {
 			return new PairingService.Started(null, true);
 		});
 		PairingBatch batch = new PairingBatch(service, JsonMapper.builder().build(), this.validation.getValidator(),
-				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10)));
+				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10), 20, Duration.ofSeconds(2)));
 		try {
 			StringBuilder body = new StringBuilder("{\"items\": [");
 			for (int i = 0; i < 9; i++) {

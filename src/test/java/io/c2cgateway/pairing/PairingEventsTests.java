@@ -1,6 +1,8 @@
 package io.c2cgateway.pairing;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +16,7 @@ import io.c2cgateway.support.SecondReplica;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class PairingEventsTests extends IntegrationTest {
 
@@ -147,6 +150,60 @@ class PairingEventsTests extends IntegrationTest {
 		Api.Response json = this.api.as(station).get("/api/v1/pairings/" + UUID.randomUUID() + "/events");
 		assertThat(json.status()).isEqualTo(404);
 		assertThat(json.code()).isEqualTo("not_found");
+	}
+
+
+	@Test
+	void eventsWhenTheKeyIsDeletedOnAnotherReplicaThenItsStreamsEndWithinSeconds() {
+		Api.Response created = admin().post("/api/v1/api-keys",
+				"{\"name\": \"leaving-" + UUID.randomUUID().toString().substring(0, 8) + "\", \"role\": \"STATION\"}");
+		String station = created.json().path("key").asString();
+		String keyId = created.json().path("id").asString();
+		JsonNode started = startPairing(station, newDeviceId(), newModel(), null);
+
+		try (EventStream stream = EventStream.open(this.port, station,
+				"/api/v1/pairings/" + started.path("id").asString() + "/events")) {
+			assertThat(stream.status()).isEqualTo(200);
+			assertThat(stream.next(WAIT).id()).isEqualTo("1");
+			assertThat(Api.at(replicaB.port()).asAdmin().delete("/api/v1/api-keys/" + keyId).status()).isEqualTo(204);
+			long deletedAt = System.nanoTime();
+			stream.awaitEndAfterAnyEvents(Duration.ofSeconds(10));
+			System.out.printf("stream of a key deleted on the other replica ended after %d ms%n",
+					(System.nanoTime() - deletedAt) / 1_000_000);
+		}
+	}
+
+	@Test
+	void eventsWhenAKeyHoldsItsLimitOfStreamsThenOneMoreIsRefusedUntilOneCloses() {
+		String station = newKey("STATION");
+		JsonNode started = startPairing(station, newDeviceId(), newModel(), null);
+		String path = "/api/v1/pairings/" + started.path("id").asString() + "/events";
+		List<EventStream> open = new ArrayList<>();
+		try {
+			for (int i = 0; i < 20; i++) {
+				EventStream stream = EventStream.open(this.port, station, path);
+				open.add(stream);
+				assertThat(stream.status()).isEqualTo(200);
+				stream.next(WAIT);
+			}
+			EventStream refused = EventStream.open(this.port, station, path);
+			assertThat(refused.status()).isEqualTo(429);
+			refused.close();
+			// Another key is not affected.
+			try (EventStream other = EventStream.open(this.port, newKey("ADMIN"), path)) {
+				assertThat(other.status()).isEqualTo(200);
+			}
+
+			open.remove(0).close();
+			await().atMost(WAIT).until(() -> {
+				try (EventStream again = EventStream.open(this.port, station, path)) {
+					return again.status() == 200;
+				}
+			});
+		}
+		finally {
+			open.forEach(EventStream::close);
+		}
 	}
 
 }
