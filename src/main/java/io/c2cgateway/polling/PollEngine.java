@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -75,6 +76,9 @@ public class PollEngine implements SmartLifecycle {
 
 	private final ShutdownBudget shutdown;
 
+	/** Whether this replica's clock is close enough to the database's to write and judge schedules. */
+	private final BooleanSupplier clockTrusted;
+
 	private final Object lock = new Object();
 
 	private final Map<UUID, Tracked> tracked = new HashMap<>();
@@ -94,6 +98,9 @@ public class PollEngine implements SmartLifecycle {
 	/** After a lost lease: claim again only once no poll sent under the old name is in flight. */
 	private boolean claimAfterInFlight;
 
+	/** Out of the cluster while the clock is not trusted: no lease, nothing held, nothing claimed. */
+	private boolean benched;
+
 	private volatile boolean running;
 
 	private volatile boolean draining;
@@ -110,7 +117,15 @@ public class PollEngine implements SmartLifecycle {
 	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
 			MeterRegistry meters, ShutdownBudget shutdown) {
+		this(instanceId, store, frameio, models, box, custody, audit, tx, clock, properties, meters, shutdown,
+				() -> true);
+	}
+
+	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
+			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
+			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted) {
 		this.shutdown = shutdown;
+		this.clockTrusted = clockTrusted;
 		this.lease = new EngineLease(instanceId, store, properties.leaseTtl());
 		this.store = store;
 		this.box = box;
@@ -299,7 +314,7 @@ public class PollEngine implements SmartLifecycle {
 	/** Sends every due poll now, without waiting for answers; for tests that need a poll in flight. */
 	int dispatchNow() {
 		synchronized (this.lock) {
-			return this.lease.valid() ? dispatchDue() : 0;
+			return mayDispatch() ? dispatchDue() : 0;
 		}
 	}
 
@@ -310,12 +325,16 @@ public class PollEngine implements SmartLifecycle {
 
 	private void cycle(boolean forceHeartbeat) {
 		long nanos = System.nanoTime();
+		boolean trusted = clockTrusted();
+		if (this.benched) {
+			return;
+		}
 		if (forceHeartbeat || this.lease.heartbeatDue(nanos)) {
 			heartbeat();
 		}
 		this.writer.writeHeld(false);
 		// Once the context closes nothing new is sent or claimed; answers still arrive and are written.
-		if (this.draining || this.shutdown.started() || !this.lease.valid()) {
+		if (!trusted || this.draining || this.shutdown.started() || !this.lease.valid()) {
 			return;
 		}
 		if (this.claimAfterInFlight) {
@@ -343,14 +362,19 @@ public class PollEngine implements SmartLifecycle {
 			List<Step> ready = new ArrayList<>();
 			this.results.drainTo(ready);
 			this.writer.hold(ready);
-			heartbeat();
-			this.writer.writeHeld(true);
-			claim();
+			boolean trusted = clockTrusted();
+			if (!this.benched) {
+				heartbeat();
+				this.writer.writeHeld(true);
+				if (trusted) {
+					claim();
+				}
+			}
 		}
 		while (true) {
 			int dispatched;
 			synchronized (this.lock) {
-				dispatched = this.lease.valid() ? dispatchDue() : 0;
+				dispatched = mayDispatch() ? dispatchDue() : 0;
 			}
 			awaitInFlight(Duration.ofSeconds(60));
 			if (dispatched == 0) {
@@ -402,6 +426,35 @@ public class PollEngine implements SmartLifecycle {
 			// poll one interval after itself, so it must not come before they are answered.
 			this.claimAfterInFlight = this.inFlight.get() > 0;
 		}
+	}
+
+	private boolean mayDispatch() {
+		return !this.benched && this.clockTrusted.getAsBoolean() && this.lease.valid();
+	}
+
+	/**
+	 * Whether this replica's clock may schedule polls now. While it may not, nothing is claimed or
+	 * sent; once no poll is in flight (their outcomes written under the lease, so the schedules in
+	 * the rows are current) the pairings and the lease itself are handed back: other replicas take
+	 * the pairings at once and no longer count this one in their shares.
+	 */
+	private boolean clockTrusted() {
+		if (this.clockTrusted.getAsBoolean()) {
+			if (this.benched) {
+				this.benched = false;
+				this.claimRequested = true;
+			}
+			return true;
+		}
+		if (!this.benched && this.inFlight.get() == 0) {
+			int released = this.lease.release();
+			this.tracked.clear();
+			this.schedule.clear();
+			this.benched = true;
+			log.warn("Poll engine {} handed back {} pending pairings and its lease: its clock is too far off the database's",
+					this.lease.owner(), released);
+		}
+		return false;
 	}
 
 	// ---- claim -----------------------------------------------------------------------------

@@ -28,14 +28,21 @@ class PollingConfiguration {
 		return new EngineDatabase(database, properties.database(), meters);
 	}
 
+	/** Also readiness's {@code clockSkew} check; measured on the engine's pool, as the leases are. */
+	@Bean
+	ClockSkew clockSkewHealthIndicator(EngineDatabase engineDatabase, Clock clock, PollingProperties properties,
+			MeterRegistry meters) {
+		return new ClockSkew(engineDatabase.jdbc(), clock, properties.maxClockSkew(), meters);
+	}
+
 	@Bean
 	PollEngine pollEngine(InstanceIdentity identity, EngineDatabase engineDatabase, JdbcTemplate jdbc,
 			FrameioClient frameio, DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
 			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters,
-			ShutdownBudget shutdown) {
+			ShutdownBudget shutdown, ClockSkew clockSkew) {
 		PollStore store = new PollStore(engineDatabase.jdbc(), engineDatabase.transactions(), jdbc);
 		return new PollEngine(identity.id(), store, frameio, models, box, custody, audit,
-				new TransactionTemplate(transactions), clock, properties, meters, shutdown);
+				new TransactionTemplate(transactions), clock, properties, meters, shutdown, clockSkew::withinBounds);
 	}
 
 	@Bean

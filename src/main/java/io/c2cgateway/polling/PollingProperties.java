@@ -23,6 +23,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxHeld the most pending pairings one replica holds, whatever its share: what its
  * concurrency can serve
  * @param database the engine's own connection pool
+ * @param maxClockSkew the most this replica's clock may differ from the database's (judged every 30 s)
+ * before it stops claiming pairings and reports not ready: the schedules it writes and reads are
+ * shared with other replicas; {@code 0} turns the check off
  */
 @ConfigurationProperties("gateway.polling")
 public record PollingProperties(@DefaultValue("true") boolean enabled, @DefaultValue("15s") Duration leaseTtl,
@@ -30,7 +33,8 @@ public record PollingProperties(@DefaultValue("true") boolean enabled, @DefaultV
 		@DefaultValue("10s") Duration claimLookahead, @DefaultValue("500") int claimBatchSize,
 		@DefaultValue("256") int maxConcurrentPolls, @DefaultValue("60s") Duration backoffCap,
 		@DefaultValue("500") int writeBatchSize, @DefaultValue("0.1") double shareMargin,
-		@DefaultValue("100000") int maxHeld, @DefaultValue Database database) {
+		@DefaultValue("100000") int maxHeld, @DefaultValue Database database,
+		@DefaultValue("2s") Duration maxClockSkew) {
 
 	/**
 	 * The engine's own pool, apart from the one HTTP traffic shares: heartbeats, claims and schedule

@@ -103,7 +103,7 @@ class ClusterPollingTests extends IntegrationTest {
 		// 64 calls in flight each: two engines must not swamp the in-process simulator (tests give
 		// upstream calls only 3 s before they count as timed out).
 		PollingProperties properties = new PollingProperties(false, leaseTtl, Duration.ofMillis(50),
-				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500, 0.1, 100000, new PollingProperties.Database(3, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(8)));
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 64, Duration.ofSeconds(60), 500, 0.1, 100000, new PollingProperties.Database(3, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(8)), Duration.ZERO);
 		PollEngine engine = new PollEngine(instanceId,
 				new PollStore(this.jdbcTemplate, this.transactions), this.frameio, this.models, this.box, this.custody, this.audit,
 				new TransactionTemplate(this.transactions), this.clock, properties, this.meters);

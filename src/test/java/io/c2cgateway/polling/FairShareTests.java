@@ -10,7 +10,8 @@ class FairShareTests {
 
 	private static PollingProperties properties(int maxHeld) {
 		return new PollingProperties(true, Duration.ofSeconds(15), Duration.ofMillis(50), Duration.ofSeconds(1),
-				Duration.ofSeconds(10), 500, 256, Duration.ofSeconds(60), 500, 0.1, maxHeld, null);
+				Duration.ofSeconds(10), 500, 256, Duration.ofSeconds(60), 500, 0.1, maxHeld, null,
+				Duration.ZERO);
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package io.c2cgateway.support;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,6 +47,18 @@ public final class SecondReplica implements AutoCloseable {
 	public static SecondReplica startOnSystemClock(String instanceId, Map<String, String> settings) {
 		return start(instanceId, settings, (ConfigurableApplicationContext context) -> context.getBeanFactory()
 			.registerSingleton("testComponentsExcluded", new TestComponentsExcluded()));
+	}
+
+	/**
+	 * As {@link #startOnSystemClock(String, Map)}, with the given clock as its domain clock: for
+	 * tests of a replica whose clock is off the database's.
+	 */
+	public static SecondReplica startOnClock(String instanceId, Map<String, String> settings, Clock clock) {
+		return start(instanceId, settings, (ConfigurableApplicationContext context) -> {
+			context.getBeanFactory().registerSingleton("testComponentsExcluded", new TestComponentsExcluded());
+			((GenericApplicationContext) context).registerBean("testClock", Clock.class, () -> clock,
+					(definition) -> definition.setPrimary(true));
+		});
 	}
 
 	/**
