@@ -24,6 +24,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.stereotype.Service;
 
+import io.c2cgateway.ratelimit.RateLimitCharges;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
@@ -56,8 +57,12 @@ class PairingBatch implements DisposableBean {
 
 	private final ExecutorService workers;
 
-	PairingBatch(PairingService pairings, JsonMapper json, Validator validator, PairingProperties properties) {
+	private final RateLimitCharges rateLimit;
+
+	PairingBatch(PairingService pairings, JsonMapper json, Validator validator, PairingProperties properties,
+			RateLimitCharges rateLimit) {
 		this.pairings = pairings;
+		this.rateLimit = rateLimit;
 		this.json = json;
 		this.validator = validator;
 		this.concurrency = properties.batchConcurrency();
@@ -76,6 +81,9 @@ class PairingBatch implements DisposableBean {
 		if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
 			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
 		}
+		// Each item may cost a device-code call upstream, so each counts as a request of the
+		// caller's key; the request itself was charged one on the way in.
+		this.rateLimit.chargeMore(caller, items.size() - 1);
 		Semaphore window = new Semaphore(this.concurrency);
 		List<CompletableFuture<Result>> futures = new ArrayList<>(items.size());
 		for (int i = 0; i < items.size(); i++) {

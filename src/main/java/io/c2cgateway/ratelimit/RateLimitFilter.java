@@ -36,9 +36,9 @@ class RateLimitFilter extends OncePerRequestFilter {
 
 	private final MeterRegistry meters;
 
-	RateLimitFilter(RateLimitProperties properties, JsonMapper json, MeterRegistry meters) {
+	RateLimitFilter(RateLimitProperties properties, RateLimiter limiter, JsonMapper json, MeterRegistry meters) {
 		this.properties = properties;
-		this.limiter = new RateLimiter(properties);
+		this.limiter = limiter;
 		this.json = json;
 		this.meters = meters;
 		meters.gauge("gateway.rate_limit.keys", this.limiter, RateLimiter::trackedKeys);

@@ -62,6 +62,16 @@ class RateLimiter {
 		return new Outcome(false, 0, Duration.ofNanos(probe.getNanosToWaitForRefill()));
 	}
 
+	/**
+	 * Takes {@code requests} more from the caller's bucket whatever it holds: what the bucket lacks
+	 * becomes debt, which the key pays off by waiting before its next request is allowed.
+	 */
+	void charge(Caller caller, long requests) {
+		sweepNowAndThen();
+		Entry entry = this.buckets.computeIfAbsent(caller.keyId(), (id) -> newEntry(caller.name()));
+		entry.bucket().consumeIgnoringRateLimits(requests);
+	}
+
 	int trackedKeys() {
 		return this.buckets.size();
 	}

@@ -12,6 +12,7 @@ import jakarta.validation.ValidatorFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.c2cgateway.ratelimit.RateLimitCharges;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.security.Role;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,7 +51,8 @@ class PairingBatchConcurrencyTests {
 			return new PairingService.Started(null, true);
 		});
 		PairingBatch batch = new PairingBatch(service, JsonMapper.builder().build(), this.validation.getValidator(),
-				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10), 20, Duration.ofSeconds(2)));
+				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10), 20, Duration.ofSeconds(2)),
+				mock(RateLimitCharges.class));
 		try {
 			StringBuilder body = new StringBuilder("{\"items\": [");
 			for (int i = 0; i < 9; i++) {

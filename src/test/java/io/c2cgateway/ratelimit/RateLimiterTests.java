@@ -77,6 +77,27 @@ class RateLimiterTests {
 	}
 
 	@Test
+	void chargeWhenMoreThanTheBucketHoldsThenDebtIsKeptUntilRefilledAndNotForgottenMeanwhile() {
+		RateLimiter limiter = new RateLimiter(new RateLimitProperties(true, 1, Duration.ofSeconds(1), 5, null), this.time);
+		Caller caller = caller("station");
+		assertThat(limiter.tryAcquire(caller).allowed()).isTrue();
+
+		limiter.charge(caller, 100);
+
+		// 5 - 1 - 100 = -96: 97 refills until the next request.
+		RateLimiter.Outcome refused = limiter.tryAcquire(caller);
+		assertThat(refused.allowed()).isFalse();
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(97));
+		// A minute on, a sweep runs while the key is still in debt: the debt is not forgotten.
+		this.nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+		limiter.tryAcquire(caller("other"));
+		assertThat(limiter.trackedKeys()).isEqualTo(2);
+		assertThat(limiter.tryAcquire(caller).retryAfter()).isEqualTo(Duration.ofSeconds(36));
+		this.nanos.addAndGet(Duration.ofSeconds(36).toNanos());
+		assertThat(limiter.tryAcquire(caller).allowed()).isTrue();
+	}
+
+	@Test
 	void limiterWhenLimitMalformedThenRefusesToStart() {
 		assertThatThrownBy(() -> new RateLimiter(new RateLimitProperties(true, 0, Duration.ofSeconds(1), 10, null)))
 			.isInstanceOf(InvalidConfigurationException.class)
