@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,19 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, ex.retryAfter().toSeconds())));
 		}
 		return response.body(problem);
+	}
+
+	/**
+	 * Tomcat decodes query (and form) parameters lazily, on the first read, and fails on a broken
+	 * percent-encoding, bytes that are not UTF-8, or too many parameters: the client's fault.
+	 */
+	@ExceptionHandler(InvalidParameterException.class)
+	ResponseEntity<ProblemDetail> handleInvalidParameters(InvalidParameterException ex) {
+		ProblemDetail problem = (ex.getErrorCode() == HttpStatus.CONTENT_TOO_LARGE.value())
+				? Problems.of(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", "The request has too many parameters")
+				: Problems.of(HttpStatus.BAD_REQUEST, "malformed_request",
+						"A query parameter is not valid percent-encoded UTF-8");
+		return ResponseEntity.status(problem.getStatus()).body(problem);
 	}
 
 	@ExceptionHandler(Exception.class)
