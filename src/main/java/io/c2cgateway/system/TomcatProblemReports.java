@@ -12,6 +12,7 @@ import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
+import org.apache.tomcat.util.http.InvalidParameterException;
 
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -19,14 +20,17 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.stereotype.Component;
 
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Requests Tomcat refuses itself, before any filter or controller runs (a {@code %00} in the path,
- * a malformed request line, a header too large), answer a problem detail instead of Tomcat's HTML
- * page. Runs after Boot's own customizer, whose plain error report valve it replaces.
+ * a malformed request line, a header too large, {@code TRACE}), and any error no MVC handler
+ * answered ({@code sendError}, an exception out of a filter), answer a problem detail instead of
+ * Tomcat's HTML page. Boot's {@code /error} page is switched off (application.yml) so that every
+ * such error reaches this valve. Runs after Boot's own customizer, whose plain valve it replaces.
  */
 @Component
 class TomcatProblemReports implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
@@ -81,11 +85,13 @@ class TomcatProblemReports implements WebServerFactoryCustomizer<TomcatServletWe
 				return;
 			}
 			try {
+				ProblemDetail problem = problemFor(status, throwable);
+				response.setStatus(problem.getStatus());
 				response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 				response.setCharacterEncoding("UTF-8");
 				PrintWriter writer = response.getReporter();
 				if (writer != null) {
-					writer.write(this.json.writeValueAsString(problemFor(status)));
+					writer.write(this.json.writeValueAsString(problem));
 					response.finishResponse();
 				}
 			}
@@ -94,7 +100,14 @@ class TomcatProblemReports implements WebServerFactoryCustomizer<TomcatServletWe
 			}
 		}
 
-		static ProblemDetail problemFor(int status) {
+		static ProblemDetail problemFor(int status, Throwable throwable) {
+			for (Throwable cause = throwable; cause != null; cause = cause.getCause()) {
+				// Thrown where no MVC handler catches it (a filter reading a header or parameter): the client's fault.
+				if (cause instanceof InvalidParameterException || cause instanceof RequestRejectedException) {
+					return Problems.of(HttpStatusCode.valueOf(400), "malformed_request",
+							"A header or parameter of the request cannot be decoded or is not accepted");
+				}
+			}
 			HttpStatusCode code = HttpStatusCode.valueOf(status);
 			return switch (status) {
 				case 400 -> Problems.of(code, "malformed_request", "The request is not valid HTTP or its URL cannot be decoded");

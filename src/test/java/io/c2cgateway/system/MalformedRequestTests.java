@@ -81,6 +81,38 @@ class MalformedRequestTests extends IntegrationTest {
 		assertProblem(response, 400, "method with a forbidden character");
 	}
 
+	@Test
+	void traceOrAnErrorNoHandlerAnswersThenProblemDetailNotErrorPage() {
+		for (String key : new String[] { Api.BOOTSTRAP_KEY, null }) {
+			RawHttp.Response response = raw().send("TRACE", "/api/v1/pairings",
+					(key != null) ? Map.of("Authorization", "Bearer " + key) : Map.of(), null);
+			assertProblem(response, 405, "TRACE");
+		}
+	}
+
+	@Test
+	void refusalWhenAcceptHeaderIsJunkOrNamesNoJsonThenStillProblemDetail() {
+		for (String accept : new String[] { "garbage", "application/json;q=abc", "application/xml", "text/html", "" }) {
+			Map<String, String> headers = Map.of("Authorization", "Bearer " + Api.BOOTSTRAP_KEY, "Accept", accept);
+			assertProblem(raw().send("GET", "/api/v1/pairings?limit=0", headers, null), 400, "Accept " + accept);
+			assertProblem(raw().send("GET", "/api/v1/devices/nope", headers, null), 404, "Accept " + accept);
+			assertProblem(raw().send("PATCH", "/api/v1/devices", headers, null), 405, "Accept " + accept);
+		}
+	}
+
+	@Test
+	void putWhenBodyIsABrokenFormThenUnsupportedMediaTypeNotServerError() {
+		Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
+		byte[] body = "a=%1R&b=%".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+		RawHttp.Response anonymous = raw().send("PUT", "/api/v1/device-models/m-form", form, body);
+		assertProblem(anonymous, 401, "no key");
+		Map<String, String> admin = new java.util.HashMap<>(form);
+		admin.put("Authorization", "Bearer " + Api.BOOTSTRAP_KEY);
+		RawHttp.Response response = raw().send("PUT", "/api/v1/device-models/m-form", admin, body);
+		assertProblem(response, 415, "admin");
+		assertThat(admin().get("/api/v1/device-models/m-form").status()).isEqualTo(404);
+	}
+
 	private static void assertProblem(RawHttp.Response response, int status, String what) {
 		assertThat(response.status()).as(what + ": " + response.body()).isEqualTo(status);
 		assertThat(response.contentType()).as(what).startsWith("application/problem+json");

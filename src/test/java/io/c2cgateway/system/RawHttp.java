@@ -38,15 +38,21 @@ final class RawHttp {
 			}
 			head.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
 			OutputStream out = socket.getOutputStream();
-			out.write(head.toByteArray());
-			if (body != null) {
-				out.write(body);
+			try {
+				out.write(head.toByteArray());
+				if (body != null) {
+					out.write(body);
+				}
+				out.flush();
 			}
-			out.flush();
+			catch (java.net.SocketException refused) {
+				// The server answered and closed before taking all of it (a head or body too large): read the answer.
+			}
 			return Response.parse(readAll(socket.getInputStream()));
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException(method + " " + target, ex);
+			throw new UncheckedIOException(method + " "
+					+ ((target.length() > 200) ? target.substring(0, 200) + "...(" + target.length() + " chars)" : target), ex);
 		}
 	}
 
