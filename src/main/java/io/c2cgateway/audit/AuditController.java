@@ -29,15 +29,13 @@ class AuditController {
 		if (action != null && action.length() > 64) {
 			query.reject("action", "must be at most 64 characters");
 		}
+		String bySubject = query.text("subjectId", subjectId);
+		String byAction = query.text("action", action);
 		Instant afterTime = query.instant("after", after);
 		int size = query.limit(limit);
 		Long beforeId = query.cursor(cursor, AuditQuery::decodeCursor);
 		query.throwIfInvalid();
-		return this.trail.list(new AuditQuery(blankToNull(subjectId), blankToNull(action), afterTime, size, beforeId));
-	}
-
-	private static String blankToNull(String value) {
-		return (value == null || value.isBlank()) ? null : value.trim();
+		return this.trail.list(new AuditQuery(bySubject, byAction, afterTime, size, beforeId));
 	}
 
 }

@@ -93,11 +93,11 @@ class DeviceController {
 				}
 			}
 		}
+		String byModel = query.text("model", model);
 		Instant expiresBefore = query.instant("refreshExpiresBefore", refreshExpiresBefore);
 		int size = query.limit(limit);
 		String after = query.cursor(cursor, DeviceQuery::afterOf);
 		query.throwIfInvalid();
-		String byModel = (model == null || model.isBlank()) ? null : model.trim();
 		return this.devices.list(new DeviceQuery(wanted, byModel, expiresBefore, size, after));
 	}
 

@@ -73,17 +73,15 @@ class PairingController {
 				}
 			}
 		}
+		String byModel = query.text("model", model);
+		String byDevice = query.text("deviceId", deviceId);
 		Instant after = query.instant("createdAfter", createdAfter);
 		Instant before = query.instant("createdBefore", createdBefore);
 		int size = query.limit(limit);
 		PairingQuery.Cursor position = query.cursor(cursor, PairingQuery.Cursor::decode);
 		query.throwIfInvalid();
-		return this.pairings.list(new PairingQuery(wanted, blankToNull(model), blankToNull(deviceId), after, before,
+		return this.pairings.list(new PairingQuery(wanted, byModel, byDevice, after, before,
 				size, position), caller);
-	}
-
-	private static String blankToNull(String value) {
-		return (value == null || value.isBlank()) ? null : value.trim();
 	}
 
 }

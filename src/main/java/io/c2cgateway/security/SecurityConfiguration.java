@@ -17,6 +17,7 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 import io.c2cgateway.system.Problems;
@@ -59,6 +60,20 @@ class SecurityConfiguration {
 				.accessDeniedHandler((request, response, ex) -> write(response, json,
 						Problems.of(HttpStatus.FORBIDDEN, "forbidden", "This key's role may not do this"))));
 		return http.build();
+	}
+
+	/**
+	 * The request firewall refuses URLs that could mean two things ({@code %2e%2e}, {@code %2F},
+	 * {@code ;}, {@code //}) before any rule is applied: a problem detail like every other refusal.
+	 */
+	@Bean
+	RequestRejectedHandler requestRejected(JsonMapper json) {
+		return (request, response, ex) -> {
+			if (!response.isCommitted()) {
+				write(response, json, Problems.of(HttpStatus.BAD_REQUEST, "malformed_request",
+						"The request URL is not allowed: it holds an encoded or ambiguous path segment"));
+			}
+		};
 	}
 
 	/** Keeps Boot from creating a default user with a generated password (and logging it). */

@@ -5,15 +5,18 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
@@ -38,11 +41,33 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	ResponseEntity<ProblemDetail> handleApi(ApiException ex, HttpServletRequest request) {
 		ProblemDetail problem = Problems.of(ex.status(), ex.code(), ex.getMessage(), ex.properties());
 		problem.setInstance(java.net.URI.create(request.getRequestURI()));
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(ex.status());
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(ex.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		if (ex.retryAfter() != null) {
 			response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, ex.retryAfter().toSeconds())));
 		}
 		return response.body(problem);
+	}
+
+	/**
+	 * Tomcat decodes query (and form) parameters lazily, on the first read, and fails on a broken
+	 * percent-encoding, bytes that are not UTF-8, or too many parameters: the client's fault.
+	 */
+	@ExceptionHandler(InvalidParameterException.class)
+	ResponseEntity<ProblemDetail> handleInvalidParameters(InvalidParameterException ex) {
+		ProblemDetail problem = (ex.getErrorCode() == HttpStatus.CONTENT_TOO_LARGE.value())
+				? Problems.of(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", "The request has too many parameters")
+				: Problems.of(HttpStatus.BAD_REQUEST, "malformed_request",
+						"A query parameter is not valid percent-encoded UTF-8");
+		return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+	}
+
+	/** The request firewall checks header values and parameter names when they are read, here in MVC too. */
+	@ExceptionHandler(RequestRejectedException.class)
+	ResponseEntity<ProblemDetail> handleRejected(RequestRejectedException ex) {
+		return ResponseEntity.badRequest()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(Problems.of(HttpStatus.BAD_REQUEST, "malformed_request",
+					"A header or parameter of the request holds characters the gateway does not accept"));
 	}
 
 	@ExceptionHandler(Exception.class)
@@ -51,6 +76,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			log.warn("Database unavailable ({}) on {} {}", ex.getClass().getSimpleName(), request.getMethod(),
 					request.getRequestURI());
 			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.header(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseUnavailable.RETRY_AFTER.toSeconds()))
 				.body(DatabaseUnavailable.problem());
 		}
@@ -58,6 +84,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		log.error("Unexpected {} on {} {}", ex.getClass().getName(), request.getMethod(), request.getRequestURI());
 		log.debug("Unexpected failure", ex);
 		return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.body(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "The gateway failed to handle the request"));
 	}
 
@@ -65,7 +92,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
 			HttpStatusCode status, WebRequest request) {
 		ProblemDetail problem = toProblem(ex, status);
-		return new ResponseEntity<>(problem, headers, HttpStatusCode.valueOf(problem.getStatus()));
+		HttpHeaders problemHeaders = new HttpHeaders();
+		problemHeaders.putAll(headers);
+		// Set, not negotiated: an Accept header that is junk, or names no JSON, still gets the problem.
+		problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+		return new ResponseEntity<>(problem, problemHeaders, HttpStatusCode.valueOf(problem.getStatus()));
 	}
 
 	private ProblemDetail toProblem(Exception ex, HttpStatusCode status) {

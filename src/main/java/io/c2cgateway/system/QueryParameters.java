@@ -22,6 +22,27 @@ public final class QueryParameters {
 		this.problems.add(new FieldProblem(field, message));
 	}
 
+	/**
+	 * A free-text filter, trimmed; null when absent or blank. A control character (a NUL above
+	 * all, which PostgreSQL refuses in text) can match nothing the API stores: rejected.
+	 */
+	public String text(String field, String value) {
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		String trimmed = value.trim();
+		if (trimmed.isEmpty()) {
+			return null;
+		}
+		for (int i = 0; i < trimmed.length(); i++) {
+			if (Character.isISOControl(trimmed.charAt(i))) {
+				reject(field, "must not contain control characters");
+				return null;
+			}
+		}
+		return trimmed;
+	}
+
 	/** The instant, or null when absent, blank or not ISO-8601. */
 	public Instant instant(String field, String value) {
 		if (value == null || value.isBlank()) {
