@@ -18,6 +18,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.SecretBox;
+import io.c2cgateway.device.PairedDevices;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.devicemodel.DeviceModelView;
 import io.c2cgateway.frameio.ClientCredentials;
@@ -53,8 +54,10 @@ public class PairingService {
 
 	private final MeterRegistry meters;
 
+	private final PairedDevices devices;
+
 	PairingService(PairingStore store, DeviceModelService models, FrameioClient frameio, SecretBox box, AuditLog audit,
-			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters) {
+			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices) {
 		this.store = store;
 		this.models = models;
 		this.frameio = frameio;
@@ -64,6 +67,7 @@ public class PairingService {
 		this.tx = tx;
 		this.clock = clock;
 		this.meters = meters;
+		this.devices = devices;
 	}
 
 	/**
@@ -78,6 +82,8 @@ public class PairingService {
 		if (existing.isPresent()) {
 			return reuseOrConflict(existing.get(), request, caller);
 		}
+		// After the pending check: a pairing authorized since then has already made the device PAIRED.
+		refuseIfPairedElsewhere(request, caller);
 		String clientVersion = (request.clientVersion() != null) ? request.clientVersion() : model.defaultClientVersion();
 		boolean urlPairing = (request.urlPairing() != null) ? request.urlPairing() : model.urlPairing();
 		int timeout = (request.timeoutSeconds() != null) ? request.timeoutSeconds() : NewPairing.DEFAULT_TIMEOUT_SECONDS;
@@ -125,6 +131,29 @@ public class PairingService {
 		}
 		throw ApiException.conflict("pairing_conflict",
 				"Device " + request.deviceId() + " has a pending pairing from another caller or model");
+	}
+
+	/**
+	 * A device that holds tokens is its station's: only the key whose pairing it holds, or an ADMIN,
+	 * may replace them. Once that key is deleted no station matches, so only an ADMIN may (or any
+	 * station after an ADMIN revoked the device).
+	 */
+	private void refuseIfPairedElsewhere(NewPairing request, Caller caller) {
+		if (caller.isAdmin()) {
+			return;
+		}
+		UUID holding = this.devices.holdingPairing(request.deviceId()).orElse(null);
+		if (holding == null) {
+			return;
+		}
+		// Retention keeps a device's last pairing; should it be gone anyway, nobody can show it is theirs.
+		boolean own = this.store.find(holding).map((holder) -> holder.createdByKeyId().equals(caller.keyId())).orElse(false);
+		if (!own) {
+			this.audit.record(caller.actor(), "pairing.start_refused", "device", request.deviceId(),
+					"model=" + request.model() + " code=device_paired_elsewhere");
+			throw ApiException.conflict("device_paired_elsewhere",
+					"Device " + request.deviceId() + " is paired by another station");
+		}
 	}
 
 	private ApiException upstreamFailure(Upstream<DeviceCode> answer, NewPairing request, Caller caller) {
