@@ -1,11 +1,15 @@
 package io.c2cgateway.security;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.EventStream;
 import io.c2cgateway.support.IntegrationTest;
 import io.c2cgateway.support.SecondReplica;
+import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +35,7 @@ class BootstrapKeyTests extends IntegrationTest {
 	@Test
 	void disablingTheBootstrapKeyMakesItUnauthorizedOnEveryReplicaAndIsAudited() {
 		String adminKey = newKey("ADMIN");
+		int disabledBefore = admin().get("/api/v1/audit-events?action=api_key.bootstrap_disabled").json().path("items").size();
 		try (SecondReplica second = SecondReplica.start("bootstrap-off-replica")) {
 			Api secondReplica = Api.at(second.port());
 			assertThat(secondReplica.asAdmin().get("/api/v1/api-keys").status()).isEqualTo(200);
@@ -44,12 +49,27 @@ class BootstrapKeyTests extends IntegrationTest {
 			assertThat(this.api.as(adminKey).delete("/api/v1/api-keys/bootstrap").status()).isEqualTo(204);
 			var events = this.api.as(adminKey).get("/api/v1/audit-events?action=api_key.bootstrap_disabled").json()
 				.path("items");
-			assertThat(events.size()).isEqualTo(1);
-			assertThat(events.get(0).path("actor").asString()).contains("bootstrap-admin");
+			assertThat(events.size()).isEqualTo(disabledBefore + 1);
+			assertThat(events.valueStream().map((event) -> event.path("actor").asString()))
+				.anyMatch((actor) -> actor.contains("bootstrap-admin"));
 			assertThat(this.jdbc.sql("select count(*) from audit_event where action = 'auth.refused' and detail like ?")
 				.param("%reason=bootstrap_disabled%")
 				.query(Long.class)
 				.single()).isPositive();
+		}
+	}
+
+	@Test
+	void anEventStreamOpenedWithTheBootstrapKeyEndsWhenTheKeyIsSwitchedOff() {
+		String adminKey = newKey("ADMIN");
+		JsonNode started = startPairing(newKey("STATION"), newDeviceId(), newModel(), null);
+		try (EventStream stream = EventStream.open(this.port, Api.BOOTSTRAP_KEY,
+				"/api/v1/pairings/" + started.path("id").asString() + "/events")) {
+			assertThat(stream.status()).isEqualTo(200);
+
+			assertThat(this.api.as(adminKey).delete("/api/v1/api-keys/bootstrap").status()).isEqualTo(204);
+
+			stream.awaitEndAfterAnyEvents(Duration.ofSeconds(10));
 		}
 	}
 
