@@ -14,8 +14,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Moves ciphertexts sealed with an older key to the active one, so an old key can be dropped from
- * {@code GATEWAY_CRYPTO_KEYS} once this has run. Rows are taken with {@code SKIP LOCKED}, so
- * replicas share the work and never re-seal a row twice at once.
+ * {@code GATEWAY_CRYPTO_KEYS} once this has run ({@code gateway.crypto.sealed.rows} shows when).
+ * Rows are taken in primary key order with {@code SKIP LOCKED}, so replicas share the work and never
+ * re-seal a row twice at once; a row that will not open is passed over, not retried in a loop.
  */
 @Component
 public class KeyRotation {
