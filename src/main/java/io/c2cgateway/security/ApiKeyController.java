@@ -51,6 +51,15 @@ class ApiKeyController {
 		return Map.of("items", this.keys.list().stream().map(ApiKeyView::of).toList());
 	}
 
+	/** Not in contract v1.2: an addition, so the bootstrap key need not stay usable in configuration. */
+	@DeleteMapping("/bootstrap")
+	@ApiResponse(responseCode = "204", description = "The bootstrap admin key stops working on every replica")
+	@ApiResponse(responseCode = "409", description = "`no_other_admin_key`: no other ADMIN key works yet")
+	ResponseEntity<Void> disableBootstrap(@AuthenticationPrincipal Caller caller) {
+		this.keys.disableBootstrap(caller);
+		return ResponseEntity.noContent().build();
+	}
+
 	@DeleteMapping("/{id}")
 	@ApiResponse(responseCode = "204", description = "Revoked; the key stops working at once")
 	ResponseEntity<Void> revoke(@PathVariable String id, @AuthenticationPrincipal Caller caller) {

@@ -33,8 +33,12 @@ public class ApiKeyService {
 
 	private final String bootstrapHash;
 
-	ApiKeyService(ApiKeys keys, AuditLog audit, Clock clock, SecurityProperties properties) {
+	private final BootstrapKeySwitch bootstrapSwitch;
+
+	ApiKeyService(ApiKeys keys, AuditLog audit, Clock clock, SecurityProperties properties,
+			BootstrapKeySwitch bootstrapSwitch) {
 		this.keys = keys;
+		this.bootstrapSwitch = bootstrapSwitch;
 		this.audit = audit;
 		this.clock = clock;
 		String bootstrap = properties.bootstrapAdminKey();
@@ -55,7 +59,7 @@ public class ApiKeyService {
 		List<UUID> stored = new ArrayList<>();
 		for (UUID id : ids) {
 			if (BOOTSTRAP_ID.equals(id)) {
-				if (this.bootstrapHash != null) {
+				if (this.bootstrapHash != null && !this.bootstrapSwitch.isDisabled(this.bootstrapHash)) {
 					valid.add(id);
 				}
 			}
@@ -76,8 +80,9 @@ public class ApiKeyService {
 			return Optional.empty();
 		}
 		String hash = KeyMaterial.hash(presented);
-		if (this.bootstrapHash != null && KeyMaterial.sameHash(hash, this.bootstrapHash)) {
-			return Optional.of(new Caller(BOOTSTRAP_ID, BOOTSTRAP_NAME, Role.ADMIN, null));
+		if (isBootstrap(hash)) {
+			return this.bootstrapSwitch.isDisabled(hash) ? Optional.empty()
+					: Optional.of(new Caller(BOOTSTRAP_ID, BOOTSTRAP_NAME, Role.ADMIN, null));
 		}
 		if (!KeyMaterial.looksLikeKey(presented)) {
 			return Optional.empty();
@@ -92,6 +97,9 @@ public class ApiKeyService {
 	 */
 	@Transactional(readOnly = true)
 	Refusal refusalOf(String presented) {
+		if (presented != null && presented.length() <= 512 && isBootstrap(KeyMaterial.hash(presented))) {
+			return new Refusal("bootstrap_disabled", BOOTSTRAP_ID.toString(), BOOTSTRAP_NAME);
+		}
 		if (presented == null || presented.isEmpty() || presented.length() > 512 || !KeyMaterial.looksLikeKey(presented)) {
 			return new Refusal("malformed", null, null);
 		}
@@ -109,6 +117,33 @@ public class ApiKeyService {
 		this.audit.record(by.actor(), "api_key.created", "api_key", saved.id().toString(),
 				"name=" + name + " role=" + role);
 		return new CreatedApiKey(saved.id(), saved.name(), saved.role(), key, saved.createdAt());
+	}
+
+	/**
+	 * Switches the configured bootstrap key off on every replica, for good: once a real ADMIN key
+	 * exists, a key that sits in configuration is only a risk. Refused while no other ADMIN key
+	 * works, so nobody locks the fleet out.
+	 */
+	@Transactional
+	void disableBootstrap(Caller by) {
+		if (this.bootstrapHash == null) {
+			throw ApiException.notFound("Bootstrap key");
+		}
+		if (this.bootstrapSwitch.isDisabled(this.bootstrapHash)) {
+			return;
+		}
+		if (this.keys.countActiveAdminKeys() == 0) {
+			throw ApiException.conflict("no_other_admin_key",
+					"Create an ADMIN API key before switching the bootstrap key off; it is the only ADMIN key that works");
+		}
+		if (this.bootstrapSwitch.disable(this.bootstrapHash, by.actor(), now())) {
+			this.audit.record(by.actor(), "api_key.bootstrap_disabled", "api_key", BOOTSTRAP_ID.toString(),
+					"name=" + BOOTSTRAP_NAME);
+		}
+	}
+
+	private boolean isBootstrap(String hash) {
+		return this.bootstrapHash != null && KeyMaterial.sameHash(hash, this.bootstrapHash);
 	}
 
 	@Transactional(readOnly = true)

@@ -20,6 +20,9 @@ interface ApiKeys extends JpaRepository<ApiKey, UUID> {
 	@Query("select k from ApiKey k where k.role <> io.c2cgateway.security.Role.DEVICE order by k.createdAt, k.id")
 	List<ApiKey> findAllPersonKeys();
 
+	@Query("select count(k) from ApiKey k where k.role = io.c2cgateway.security.Role.ADMIN and k.revokedAt is null")
+	long countActiveAdminKeys();
+
 	@Modifying
 	@Query("update ApiKey k set k.revokedAt = :at where k.deviceId = :deviceId and k.revokedAt is null")
 	int revokeDeviceKeys(String deviceId, Instant at);

@@ -2,6 +2,7 @@ package io.c2cgateway.crypto;
 
 import java.time.Duration;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,6 +26,12 @@ class KeyRotationTests extends IntegrationTest {
 
 	@Autowired
 	private TransactionTemplate tx;
+
+	@Autowired
+	private SealedRowsGauge sealedRows;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@Test
 	void secretsSealedWithAnOlderKeyAreResealedWithTheActiveOneAndStillWork() {
@@ -74,6 +81,81 @@ class KeyRotationTests extends IntegrationTest {
 		finally {
 			this.jdbc.sql("drop table " + table).update();
 		}
+	}
+
+	@Test
+	void aRowThatWillNotOpenIsSkippedAndTheRowsAfterItAndLaterColumnsAreStillResealed() {
+		SecretBox rotated = new SecretBox(new CryptoProperties(
+				"k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,k1:H+7d3Nva2djX1tXU09LR0M/OzczLysnIx8bFxMPCwcA="));
+		SecretBox old = new SecretBox(new CryptoProperties("k1:H+7d3Nva2djX1tXU09LR0M/OzczLysnIx8bFxMPCwcA="));
+		SecretBox unknown = new SecretBox(new CryptoProperties("gone:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="));
+		String first = "rotation_probe_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		String second = "rotation_probe_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		this.jdbc.sql("create table " + first + " (id text primary key, secret_enc text)").update();
+		this.jdbc.sql("create table " + second + " (id uuid primary key, secret_enc text)").update();
+		try {
+			for (String id : java.util.List.of("r1", "r2", "r3", "r4", "r5")) {
+				String sealed = switch (id) {
+					// sealed under a key no ring lists
+					case "r2" -> unknown.seal(Secret.of("s3cret-" + id), first, "secret", id);
+					// a known key, but bound to another row: does not decrypt here
+					case "r3" -> old.seal(Secret.of("s3cret-" + id), first, "secret", "elsewhere");
+					default -> old.seal(Secret.of("s3cret-" + id), first, "secret", id);
+				};
+				this.jdbc.sql("insert into " + first + " values (?, ?)").params(id, sealed).update();
+			}
+			java.util.UUID uuid = java.util.UUID.randomUUID();
+			this.jdbc.sql("insert into " + second + " values (?, ?)")
+				.params(uuid, old.seal(Secret.of("other"), second, "secret", uuid))
+				.update();
+			// Batches of two, so the poisoned rows fill a whole batch and must not be read again and again.
+			KeyRotation rotation = new KeyRotation(rotated, java.util.List.of(new SealedColumn(first, "secret_enc", "id", "secret"),
+					new SealedColumn(second, "secret_enc", "id", "secret")), this.jdbc, this.tx, 2);
+
+			assertThat(rotation.runOnce()).isEqualTo(4);
+
+			for (String id : java.util.List.of("r1", "r4", "r5")) {
+				String stored = this.jdbc.sql("select secret_enc from " + first + " where id = ?").param(id)
+					.query(String.class).single();
+				assertThat(stored).startsWith("v1.k2.");
+				assertThat(rotated.open(stored, first, "secret", id).reveal()).isEqualTo("s3cret-" + id);
+			}
+			assertThat(this.jdbc.sql("select secret_enc from " + first + " where id in ('r2', 'r3')").query(String.class).list())
+				.noneMatch((stored) -> stored.startsWith("v1.k2."));
+			String other = this.jdbc.sql("select secret_enc from " + second).query(String.class).single();
+			assertThat(rotated.open(other, second, "secret", uuid).reveal()).isEqualTo("other");
+			assertThat(rotation.runOnce()).isZero();
+		}
+		finally {
+			this.jdbc.sql("drop table " + first).update();
+			this.jdbc.sql("drop table " + second).update();
+		}
+	}
+
+	@Test
+	void theSealedRowsGaugeCountsRowsPerKeyIdSoAnOldKeyCanBeRemovedAtZero() {
+		this.sealedRows.refresh();
+		double oldBefore = sealedRows("old0");
+		double activeBefore = sealedRows("test1");
+		String model = newModel();
+		SecretBox oldBox = new SecretBox(new CryptoProperties(OLD_KEY));
+		this.jdbc.sql("update device_model set client_secret_enc = ? where model = ?")
+			.params(oldBox.seal(Secret.of("secret-of-" + model), "device_model", "client_secret", model), model)
+			.update();
+		// Counted on the timer, not per scrape: nothing changes before the next refresh.
+		assertThat(sealedRows("old0")).isEqualTo(oldBefore);
+
+		this.sealedRows.refresh();
+		assertThat(sealedRows("old0")).isEqualTo(oldBefore + 1);
+
+		this.rotation.runOnce();
+		this.sealedRows.refresh();
+		assertThat(sealedRows("old0")).isZero();
+		assertThat(sealedRows("test1")).isGreaterThanOrEqualTo(activeBefore + 1);
+	}
+
+	private double sealedRows(String keyId) {
+		return this.meters.get(SealedRowsGauge.NAME).tag("key_id", keyId).gauge().value();
 	}
 
 	private String deviceCodeOf(JsonNode pairing) {

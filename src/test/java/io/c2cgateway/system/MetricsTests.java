@@ -45,7 +45,7 @@ class MetricsTests extends IntegrationTest {
 		assertThat(after.names()).contains("gateway_pairings_pending", "gateway_idempotency_keys", "gateway_poll_tracked",
 				"gateway_poll_lease_takeovers_total", "gateway_pairings_codes_renewed_total",
 				"gateway_poll_lease_handed_back_total", "gateway_poll_undecryptable_total",
-				"gateway_pairings_streams_open", "gateway_pairings_streams_dropped_total");
+				"gateway_pairings_streams_open", "gateway_pairings_streams_dropped_total", "gateway_crypto_sealed_rows");
 	}
 
 	@Test
