@@ -13,7 +13,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Moves ciphertexts sealed with an older key to the active one, so an old key can be dropped from
  * {@code GATEWAY_CRYPTO_KEYS} once this has run. Rows are taken with {@code SKIP LOCKED}, so
- * replicas share the work and never re-seal a row twice at once.
+ * replicas share the work and never re-seal a row twice at once. Columns that were plaintext before
+ * they were sealed ({@link SealedColumn#legacyPlaintext()}) get their remaining plaintext sealed on
+ * the way.
  */
 @Component
 public class KeyRotation {
@@ -75,7 +77,8 @@ public class KeyRotation {
 				.query((rs, n) -> new Row(rs.getString("id"), rs.getString("sealed")))
 				.list();
 			for (Row row : rows) {
-				Secret secret = this.box.open(row.sealed(), column.table(), column.name(), row.id());
+				Secret secret = (column.legacyPlaintext() && !SecretBox.isSealed(row.sealed())) ? Secret.of(row.sealed())
+						: this.box.open(row.sealed(), column.table(), column.name(), row.id());
 				this.jdbc
 					.sql("update " + column.table() + " set " + column.column() + " = ? where " + column.idColumn()
 							+ "::text = ?")
