@@ -17,6 +17,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code GATEWAY_CRYPTO_KEYS} once this has run ({@code gateway.crypto.sealed.rows} shows when).
  * Rows are taken in primary key order with {@code SKIP LOCKED}, so replicas share the work and never
  * re-seal a row twice at once; a row that will not open is passed over, not retried in a loop.
+ * Columns that were plaintext before they were sealed ({@link SealedColumn#legacyPlaintext()}) get
+ * their remaining plaintext sealed on the way.
  */
 @Component
 public class KeyRotation {
@@ -122,7 +124,8 @@ public class KeyRotation {
 				progress.lastId = row.id();
 				Secret secret;
 				try {
-					secret = this.box.open(row.sealed(), column.table(), column.name(), row.id());
+					secret = (column.legacyPlaintext() && !SecretBox.isSealed(row.sealed())) ? Secret.of(row.sealed())
+							: this.box.open(row.sealed(), column.table(), column.name(), row.id());
 				}
 				catch (SecretBox.CryptoException ex) {
 					// Names where, never what: the message carries table, column and key id only.

@@ -8,8 +8,14 @@ package io.c2cgateway.crypto;
  * @param column the column with the ciphertext
  * @param idColumn the row's id column, the third part of the associated data
  * @param name the column name used in the associated data (the logical name the owner seals with)
+ * @param legacyPlaintext whether rows from before the column was sealed may still hold plaintext,
+ * which rotation then seals; in any other column a value that is not a ciphertext is an error
  */
-public record SealedColumn(String table, String column, String idColumn, String name) {
+public record SealedColumn(String table, String column, String idColumn, String name, boolean legacyPlaintext) {
+
+	public SealedColumn(String table, String column, String idColumn, String name) {
+		this(table, column, idColumn, name, false);
+	}
 
 	public SealedColumn {
 		for (String identifier : new String[] { table, column, idColumn }) {

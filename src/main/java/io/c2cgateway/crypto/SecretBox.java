@@ -53,6 +53,14 @@ public class SecretBox {
 		}
 	}
 
+	/**
+	 * Whether a stored value has the form of a ciphertext, for columns that were plaintext before
+	 * they were sealed: a value without it is a legacy plaintext, one with it must open.
+	 */
+	public static boolean isSealed(String stored) {
+		return stored != null && stored.startsWith(VERSION + ".") && stored.indexOf('.', VERSION.length() + 1) > 0;
+	}
+
 	/** The start of every ciphertext sealed with the active key. */
 	String activePrefix() {
 		return VERSION + "." + this.keys.activeId() + ".";

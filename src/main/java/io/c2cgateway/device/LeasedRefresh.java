@@ -118,9 +118,18 @@ class LeasedRefresh {
 			ClientCredentials client;
 			Secret refreshToken;
 			try {
+				refreshToken = this.box.open(row.sealedRefreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
+			}
+			catch (SecretBox.CryptoException ex) {
+				// Says where and why, never what: the message names the column and key id only.
+				log.error("Device {}: the stored refresh_token cannot be decrypted ({})", deviceId, ex.getMessage());
+				this.store.releaseWithFailure(deviceId, owner, RefreshFailure.UNREADABLE, this.clock.instant());
+				count(trigger, "tokens_unreadable");
+				throw RefreshFailure.tokensUnreadable();
+			}
+			try {
 				client = new ClientCredentials(row.model(), deviceId, this.models.upstreamSettings(row.model()).clientSecret(),
 						row.clientVersion());
-				refreshToken = this.box.open(row.sealedRefreshToken(), TokenRefresher.TABLE, "refresh_token", deviceId);
 			}
 			catch (RuntimeException ex) {
 				log.error("Cannot refresh device {}: {}", deviceId, ex.getClass().getSimpleName());

@@ -15,6 +15,8 @@ final class RefreshFailure {
 
 	static final String INTERNAL = "internal_error|";
 
+	static final String UNREADABLE = "device_tokens_unreadable|";
+
 	private RefreshFailure() {
 	}
 
@@ -30,6 +32,16 @@ final class RefreshFailure {
 	static ApiException reauthorizationRequired() {
 		return ApiException.conflict("reauthorization_required",
 				"Frame.io no longer accepts this device's refresh token; pair the device again");
+	}
+
+	/**
+	 * Stored tokens that do not decrypt: a key missing from the ring, or a ciphertext that does not
+	 * belong to this row and column. Neither a retry nor Frame.io can help, and handing out whatever
+	 * the row holds is not an option; the device stays as it is so a restored key brings it back.
+	 */
+	static ApiException tokensUnreadable() {
+		return ApiException.conflict("device_tokens_unreadable",
+				"The gateway cannot decrypt the tokens it holds for this device; restore the missing encryption key or pair the device again");
 	}
 
 	static ApiException toException(String failure) {
@@ -50,6 +62,8 @@ final class RefreshFailure {
 			case "upstream_error":
 				return new ApiException(HttpStatus.BAD_GATEWAY, "upstream_error", "Frame.io refused the refresh",
 						Map.of("upstreamError", detail), null);
+			case "device_tokens_unreadable":
+				return tokensUnreadable();
 			case "upstream_unavailable":
 				return new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
 						"Frame.io did not answer the refresh (" + detail + ")");

@@ -177,8 +177,16 @@ class TokenRefresher {
 	}
 
 	private AccessToken handOut(DeviceRow row) {
-		return new AccessToken(this.box.open(row.sealedAccessToken(), TABLE, "access_token", row.deviceId()),
-				row.accessTokenExpiresAt());
+		Secret token;
+		try {
+			token = this.box.open(row.sealedAccessToken(), TABLE, "access_token", row.deviceId());
+		}
+		catch (SecretBox.CryptoException ex) {
+			// Says where and why, never what: the message names the column and key id only.
+			log.error("Device {}: the stored access_token cannot be decrypted ({})", row.deviceId(), ex.getMessage());
+			throw RefreshFailure.tokensUnreadable();
+		}
+		return new AccessToken(token, row.accessTokenExpiresAt());
 	}
 
 	/**

@@ -13,4 +13,14 @@ class PairingConfiguration {
 		return new SealedColumn("pairing", "device_code_enc", "id", "device_code");
 	}
 
+	@Bean
+	SealedColumn pairingUserCode() {
+		return new SealedColumn("pairing", "user_code", "id", PairingStore.USER_CODE, true);
+	}
+
+	@Bean
+	SealedColumn pairingVerificationUriComplete() {
+		return new SealedColumn("pairing", "verification_uri_complete", "id", PairingStore.VERIFICATION_URI_COMPLETE, true);
+	}
+
 }

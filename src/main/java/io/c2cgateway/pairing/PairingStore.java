@@ -11,28 +11,49 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
+import io.c2cgateway.crypto.Secret;
+import io.c2cgateway.crypto.SecretBox;
+
 import static io.c2cgateway.system.SqlTime.instant;
 import static io.c2cgateway.system.SqlTime.utc;
 
-/** Pairing rows as the API sees them; the poll engine's columns are written by the engine only. */
+/**
+ * Pairing rows as the API sees them; the poll engine's columns are written by the engine only.
+ * The user code, alone and at the end of {@code verification_uri_complete}, is sealed like the
+ * device code: a dump must not hand anyone a live code to capture the device with.
+ */
 @Repository
 class PairingStore {
+
+	private static final Logger log = LoggerFactory.getLogger(PairingStore.class);
+
+	static final String TABLE = "pairing";
+
+	static final String USER_CODE = "user_code";
+
+	static final String VERIFICATION_URI_COMPLETE = "verification_uri_complete";
 
 	private static final String COLUMNS = "id, device_id, model, client_version, url_pairing, status, user_code,"
 			+ " verification_uri, verification_uri_complete, device_name, code_expires_at, codes_issued, interval_s,"
 			+ " expires_at, created_at, updated_at, completed_at, failure_reason, created_by, version, created_by_key_id,"
 			+ " frameio_device_id, frameio_device_name, frameio_project_id, frameio_project_name";
 
-	private static final RowMapper<Pairing> MAPPER = PairingStore::map;
+	private final RowMapper<Pairing> mapper = this::map;
 
 	private final JdbcClient jdbc;
 
-	PairingStore(JdbcClient jdbc) {
+	private final SecretBox box;
+
+	PairingStore(JdbcClient jdbc, SecretBox box) {
 		this.jdbc = jdbc;
+		this.box = box;
 	}
 
 	void insert(Pairing pairing, String sealedDeviceCode, Instant nextPollAt) {
@@ -50,9 +71,10 @@ class PairingStore {
 			.param("model", pairing.model())
 			.param("clientVersion", pairing.clientVersion())
 			.param("urlPairing", pairing.urlPairing())
-			.param("userCode", pairing.userCode())
+			.param("userCode", seal(this.box, pairing.userCode(), USER_CODE, pairing.id()))
 			.param("verificationUri", pairing.verificationUri())
-			.param("verificationUriComplete", pairing.verificationUriComplete())
+			.param("verificationUriComplete",
+					seal(this.box, pairing.verificationUriComplete(), VERIFICATION_URI_COMPLETE, pairing.id()))
 			.param("deviceName", pairing.deviceName())
 			.param("deviceCode", sealedDeviceCode)
 			.param("codeExpiresAt", utc(pairing.codeExpiresAt()))
@@ -66,13 +88,13 @@ class PairingStore {
 	}
 
 	Optional<Pairing> find(UUID id) {
-		return this.jdbc.sql("select " + COLUMNS + " from pairing where id = ?").param(id).query(MAPPER).optional();
+		return this.jdbc.sql("select " + COLUMNS + " from pairing where id = ?").param(id).query(this.mapper).optional();
 	}
 
 	Optional<Pairing> findPending(String deviceId) {
 		return this.jdbc.sql("select " + COLUMNS + " from pairing where device_id = ? and status = 'PENDING'")
 			.param(deviceId)
-			.query(MAPPER)
+			.query(this.mapper)
 			.optional();
 	}
 
@@ -134,13 +156,38 @@ class PairingStore {
 		}
 		sql.append(" order by created_at desc, id desc limit ?");
 		params.add(query.limit() + 1);
-		return this.jdbc.sql(sql.toString()).params(params).query(MAPPER).list();
+		return this.jdbc.sql(sql.toString()).params(params).query(this.mapper).list();
 	}
 
-	private static Pairing map(ResultSet rs, int row) throws SQLException {
-		return new Pairing(rs.getObject("id", UUID.class), rs.getString("device_id"), rs.getString("model"),
+	/** A user code or a URL that ends with one, sealed for its row; null stays null. */
+	static String seal(SecretBox box, String value, String column, UUID id) {
+		return (value != null) ? box.seal(Secret.of(value), TABLE, column, id) : null;
+	}
+
+	/**
+	 * The plaintext of a sealed column; a value from before it was sealed is plaintext still. One that
+	 * does not open (a key missing from the ring, a ciphertext moved here from another row) is left
+	 * out rather than failing every list that holds the row.
+	 */
+	private String open(ResultSet rs, String column, UUID id) throws SQLException {
+		String stored = rs.getString(column);
+		if (!SecretBox.isSealed(stored)) {
+			return stored;
+		}
+		try {
+			return this.box.open(stored, TABLE, column, id).reveal();
+		}
+		catch (SecretBox.CryptoException ex) {
+			log.error("Pairing {}: the stored {} cannot be decrypted ({}); it is left out", id, column, ex.getMessage());
+			return null;
+		}
+	}
+
+	private Pairing map(ResultSet rs, int row) throws SQLException {
+		UUID id = rs.getObject("id", UUID.class);
+		return new Pairing(id, rs.getString("device_id"), rs.getString("model"),
 				rs.getString("client_version"), rs.getBoolean("url_pairing"), rs.getString("status"),
-				rs.getString("user_code"), rs.getString("verification_uri"), rs.getString("verification_uri_complete"),
+				open(rs, USER_CODE, id), rs.getString("verification_uri"), open(rs, VERIFICATION_URI_COMPLETE, id),
 				rs.getString("device_name"), instant(rs, "code_expires_at"), rs.getInt("codes_issued"),
 				rs.getInt("interval_s"), instant(rs, "expires_at"), instant(rs, "created_at"),
 				instant(rs, "updated_at"), instant(rs, "completed_at"), rs.getString("failure_reason"),

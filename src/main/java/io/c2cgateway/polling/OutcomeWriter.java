@@ -15,6 +15,7 @@ import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.frameio.DeviceCode;
@@ -239,6 +240,11 @@ final class OutcomeWriter {
 		return finished;
 	}
 
+	/** A user code, or the URL that ends with one: as live as the device code, so sealed like it. */
+	private String seal(String value, String column, UUID id) {
+		return (value != null) ? this.box.seal(Secret.of(value), TABLE, column, id) : null;
+	}
+
 	static String failureReason(String reason) {
 		return (reason == null || reason.length() <= FAILURE_REASON_LENGTH) ? reason
 				: reason.substring(0, FAILURE_REASON_LENGTH);
@@ -261,8 +267,9 @@ final class OutcomeWriter {
 				Instant issuedAt = renew.issuedAt();
 				Instant codeExpiresAt = issuedAt.plusSeconds(code.expiresInSeconds());
 				Instant nextPollAt = issuedAt.plusSeconds(code.intervalSeconds());
-				PollStore.Renewal renewal = new PollStore.Renewal(code.userCode(), code.verificationUri(),
-						code.verificationUriComplete(), code.name(),
+				PollStore.Renewal renewal = new PollStore.Renewal(seal(code.userCode(), "user_code", pairing.id),
+						code.verificationUri(), seal(code.verificationUriComplete(), "verification_uri_complete", pairing.id),
+						code.name(),
 						this.box.seal(code.deviceCode(), TABLE, "device_code", pairing.id), codeExpiresAt,
 						code.intervalSeconds(), nextPollAt, renew.polledAt(), issuedAt);
 				boolean written = Boolean.TRUE.equals(this.tx.execute((status) -> {

@@ -189,7 +189,7 @@ class PollStore {
 				    device_code_enc = ?, code_expires_at = ?, codes_issued = codes_issued + 1, interval_s = ?, backoff_s = 0,
 				    next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), version = version + 1, updated_at = ?
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", renewal.userCode(), renewal.verificationUri(), renewal.verificationUriComplete(),
+				""", renewal.sealedUserCode(), renewal.verificationUri(), renewal.sealedVerificationUriComplete(),
 				renewal.deviceName(), renewal.sealedDeviceCode(), utc(renewal.codeExpiresAt()),
 				renewal.intervalSeconds(), utc(renewal.nextPollAt()), utc(renewal.polledAt()), utc(renewal.at()),
 				id, owner, epoch) == 1;
@@ -271,7 +271,8 @@ class PollStore {
 			Instant polledAt, Instant at) {
 	}
 
-	record Renewal(String userCode, String verificationUri, String verificationUriComplete, String deviceName,
+	/** A fresh code for a pairing; the user code and the URL that ends with it come sealed, like the device code. */
+	record Renewal(String sealedUserCode, String verificationUri, String sealedVerificationUriComplete, String deviceName,
 			String sealedDeviceCode, Instant codeExpiresAt, int intervalSeconds, Instant nextPollAt, Instant polledAt,
 			Instant at) {
 

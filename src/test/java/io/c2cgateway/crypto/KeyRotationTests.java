@@ -158,6 +158,39 @@ class KeyRotationTests extends IntegrationTest {
 		return this.meters.get(SealedRowsGauge.NAME).tag("key_id", keyId).gauge().value();
 	}
 
+	@Test
+	void userCodesStoredInPlaintextBeforeTheyWereSealedAreReadAndThenSealedByRotation() {
+		JsonNode started = startPairing(newKey("STATION"), newDeviceId(), newModel(), "\"urlPairing\": true");
+		String id = started.path("id").asString();
+		String userCode = started.path("userCode").asString();
+		String complete = started.path("verificationUriComplete").asString();
+		assertThat(complete).endsWith(userCode);
+		assertThat(codesOf(id)).allSatisfy((stored) -> assertThat(stored).startsWith("v1.test1."));
+		// As a row written before the columns were sealed holds them.
+		this.jdbc.sql("update pairing set user_code = ?, verification_uri_complete = ? where id = ?::uuid")
+			.params(userCode, complete, id)
+			.update();
+		assertThat(pairing(id).path("userCode").asString()).isEqualTo(userCode);
+		assertThat(pairing(id).path("verificationUriComplete").asString()).isEqualTo(complete);
+
+		assertThat(this.rotation.runOnce()).isGreaterThanOrEqualTo(2);
+
+		assertThat(codesOf(id)).allSatisfy((stored) -> assertThat(stored).startsWith("v1.test1.").doesNotContain(userCode));
+		assertThat(this.box.open(codesOf(id).get(0), "pairing", "user_code", id).reveal()).isEqualTo(userCode);
+		assertThat(pairing(id).path("userCode").asString()).isEqualTo(userCode);
+		assertThat(pairing(id).path("verificationUriComplete").asString()).isEqualTo(complete);
+		assertThat(this.simulator.approve(userCode)).isTrue();
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(pairing(id).path("status").asString()).isEqualTo("AUTHORIZED");
+	}
+
+	private java.util.List<String> codesOf(String pairingId) {
+		return this.jdbc.sql("select user_code, verification_uri_complete from pairing where id = ?::uuid")
+			.param(pairingId)
+			.query((rs, n) -> java.util.List.of(rs.getString(1), rs.getString(2)))
+			.single();
+	}
+
 	private String deviceCodeOf(JsonNode pairing) {
 		return this.jdbc.sql("select device_code_enc from pairing where id = ?::uuid")
 			.param(pairing.path("id").asString())
