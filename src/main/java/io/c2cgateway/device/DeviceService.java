@@ -23,7 +23,7 @@ import io.c2cgateway.system.Patterns;
 
 /** Devices as admins, stations and devices see them: access tokens, device keys, listing, revocation. */
 @Service
-class DeviceService {
+public class DeviceService {
 
 	private static final Logger log = LoggerFactory.getLogger(DeviceService.class);
 
@@ -107,7 +107,7 @@ class DeviceService {
 	 * The device key of an authorized pairing, once. The flag is set by a conditional update in the
 	 * transaction that issues the key, so of two concurrent requests exactly one gets a key.
 	 */
-	IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
+	public IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
 		PairingLookup.PairingFacts pairing = this.pairings.visible(pairingId, caller);
 		if (!"AUTHORIZED".equals(pairing.status())) {
 			throw ApiException.conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
@@ -213,7 +213,7 @@ class DeviceService {
 	}
 
 	/** Shown once, in the response that issues it. */
-	record IssuedDeviceKey(String deviceId, String deviceKey) {
+	public record IssuedDeviceKey(String deviceId, String deviceKey) {
 
 		@Override
 		public String toString() {

@@ -8,7 +8,7 @@ import jakarta.validation.constraints.Pattern;
 import io.c2cgateway.system.Patterns;
 
 /** The body of {@code POST /api/v1/pairings}, also one item of a batch. */
-record NewPairing(
+public record NewPairing(
 		@NotNull @Pattern(regexp = Patterns.DEVICE_ID, message = "must match " + Patterns.DEVICE_ID) String deviceId,
 		@NotNull @Pattern(regexp = Patterns.MODEL, message = "must match " + Patterns.MODEL) String model,
 		@Pattern(regexp = Patterns.SEMVER, message = "must be a semantic version") String clientVersion,

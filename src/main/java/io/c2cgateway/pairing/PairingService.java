@@ -74,7 +74,7 @@ public class PairingService {
 	 * Starts a pairing: one device-code request upstream, then one row. A live pairing of the same
 	 * device, caller and model is returned as it is instead. No transaction spans the upstream call.
 	 */
-	Started start(NewPairing request, Caller caller) {
+	public Started start(NewPairing request, Caller caller) {
 		DeviceModelView model = this.models.find(request.model())
 			.orElseThrow(() -> new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "unknown_model",
 					"No device model named '" + request.model() + "'"));
@@ -232,7 +232,7 @@ public class PairingService {
 			.orElseThrow(() -> ApiException.notFound("Pairing"));
 	}
 
-	record Started(Pairing pairing, boolean created) {
+	public record Started(Pairing pairing, boolean created) {
 	}
 
 	record Page(List<Pairing> items, String nextCursor) {

@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.ModelAndView;
 
 import io.c2cgateway.system.ApiException;
 
@@ -83,13 +84,24 @@ class SimulatorController {
 		return Map.of("userCode", userCode, "decision", "DENIED");
 	}
 
-	/** The page a verification URI points at: tells a person how to approve the code here. */
-	@GetMapping(path = { "/sandbox/pair", "/sandbox/pair/{userCode}" }, produces = MediaType.TEXT_PLAIN_VALUE)
-	String pairPage(@PathVariable(required = false) String userCode) {
-		String code = (userCode != null) ? userCode : "<user code>";
-		return "c2c-gateway sandbox: this stands in for Frame.io's pairing page.\n"
-				+ "Approve with: curl -X POST <gateway>/sandbox/user-codes/" + code + "/approve\n"
-				+ "Deny with:    curl -X POST <gateway>/sandbox/user-codes/" + code + "/deny\n";
+	/**
+	 * The page a verification URI points at, standing in for Frame.io's: shows the code with Approve
+	 * and Deny buttons (or asks for a code). Without CSRF tokens on purpose: like the JSON endpoints
+	 * above, anyone who can reach the sandbox may decide its codes.
+	 */
+	@GetMapping(path = { "/sandbox/pair", "/sandbox/pair/{userCode}" }, produces = MediaType.TEXT_HTML_VALUE)
+	ModelAndView pairPage(@PathVariable(required = false) String userCode,
+			@RequestParam(name = "userCode", required = false) String entered) {
+		String code = (userCode != null) ? userCode : entered;
+		return new ModelAndView("sandbox/pair", Map.of("userCode", (code != null) ? code.trim() : ""));
+	}
+
+	@PostMapping(path = "/sandbox/pair/decision", produces = MediaType.TEXT_HTML_VALUE)
+	ModelAndView decide(@RequestParam String userCode, @RequestParam String decision) {
+		boolean approve = "approve".equals(decision);
+		boolean live = approve ? this.simulator.approve(userCode) : this.simulator.deny(userCode);
+		return new ModelAndView("sandbox/decided", Map.of("userCode", userCode, "approved", approve, "live", live),
+				live ? HttpStatus.OK : HttpStatus.NOT_FOUND);
 	}
 
 	/**

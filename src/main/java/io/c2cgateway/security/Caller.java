@@ -1,13 +1,17 @@
 package io.c2cgateway.security;
 
+import java.io.Serializable;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
-/** The authenticated key behind a request. {@code deviceId} is set for DEVICE keys only. */
-public record Caller(UUID keyId, String name, Role role, String deviceId) {
+/**
+ * The authenticated key behind a request. {@code deviceId} is set for DEVICE keys only. Serializable
+ * because the web console keeps it in a (database-stored) session.
+ */
+public record Caller(UUID keyId, String name, Role role, String deviceId) implements Serializable {
 
 	/** The caller of the current request, for filters that run after the security filter chain. */
 	public static Optional<Caller> current() {
