@@ -53,6 +53,15 @@ class AuthorizationMatrixTests extends IntegrationTest {
 			Map.entry("POST /sandbox/user-codes/{userCode}/approve", "sandbox: a person approving a code"),
 			Map.entry("POST /sandbox/user-codes/{userCode}/deny", "sandbox: a person denying a code"),
 			Map.entry("GET /sandbox/pair", "sandbox: the page a person enters a code on"),
+			Map.entry("POST /sandbox/pair/decision", "sandbox: a person approving or denying on the page"),
+			Map.entry("GET /", "console: redirects to the console (session chain, StationConsoleBrowserTests)"),
+			Map.entry("GET /console", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("GET /console/sign-in", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("GET /console/pairings/new", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("POST /console/pairings", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("GET /console/pairings/{id}", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("GET /console/pairings/{id}/panel", "console: session chain, StationConsoleBrowserTests"),
+			Map.entry("POST /console/pairings/{id}/device-key", "console: session chain, StationConsoleBrowserTests"),
 			Map.entry("GET /sandbox/pair/{userCode}", "sandbox: the page a person enters a code on"),
 			Map.entry("POST /sandbox/faults", "sandbox: fault injection for tests and demos"),
 			Map.entry("* /error", "Boot's error page, reached only by forwarding"),
@@ -87,6 +96,7 @@ class AuthorizationMatrixTests extends IntegrationTest {
 				}
 			}
 		}
+		this.jdbc.sql("delete from bootstrap_key_disabled").update();
 		assertThat(wrong).as("cells answering otherwise than the contract").isEmpty();
 	}
 
@@ -172,6 +182,13 @@ class AuthorizationMatrixTests extends IntegrationTest {
 				(w) -> at("/api/v1/api-keys/" + w.freshKeyId()), 401, 401, 401, 403, 403, 403, 403, 204);
 		row(rows, "GET /api/v1/audit-events", fixed("/api/v1/audit-events"), null, 401, 401, 401, 403, 403, 403, 403, 200);
 		row(rows, "GET /api/v1/stats", fixed("/api/v1/stats"), null, 401, 401, 401, 403, 403, 403, 403, 200);
+		// Last, and undone after the run: the ADMIN cell switches off the bootstrap key the matrix signs in with.
+		row(rows, "DELETE /api/v1/api-keys/bootstrap", (w) -> {
+			// Another ADMIN key must work, or switching the bootstrap key off is refused (409).
+			newKey("ADMIN");
+			return at("/api/v1/api-keys/bootstrap");
+		}, null,
+				401, 401, 401, 403, 403, 403, 403, 204);
 		return rows;
 	}
 

@@ -159,6 +159,10 @@ class InputFuzzingTests extends IntegrationTest {
 					("path".equals(parameter.path("in").asString()) ? pathParams : queryParams)
 						.add(parameter.path("name").asString());
 				}
+				if ("delete".equals(method) && path.endsWith("/api-keys/bootstrap")) {
+					// Switches off the key every other test signs in with; BootstrapKeyTests covers it.
+					continue;
+				}
 				found.add(new Operation(method.toUpperCase(Locale.ROOT), path, pathParams, queryParams,
 						operation.has("requestBody")));
 			}

@@ -106,12 +106,13 @@ class OpenApiDocumentTests extends IntegrationTest {
 			.containsExactlyInAnyOrder("field", "message");
 	}
 
-	/** {@code METHOD /path} of every handler in the gateway's own packages, the sandbox left out. */
+	/** {@code METHOD /path} of every handler in the gateway's own packages, the sandbox and the console's pages left out. */
 	private List<String> gatewayRoutes() {
 		Set<String> routes = new TreeSet<>();
 		this.mappings.getHandlerMethods().forEach((RequestMappingInfo info, HandlerMethod handler) -> {
 			String type = handler.getBeanType().getName();
-			if (!type.startsWith("io.c2cgateway.") || type.startsWith("io.c2cgateway.sandbox.")) {
+			if (!type.startsWith("io.c2cgateway.") || type.startsWith("io.c2cgateway.sandbox.")
+					|| type.startsWith("io.c2cgateway.console.")) {
 				return;
 			}
 			Set<RequestMethod> methods = info.getMethodsCondition().getMethods();
