@@ -64,7 +64,6 @@ class AuthorizationMatrixTests extends IntegrationTest {
 			Map.entry("POST /console/pairings/{id}/device-key", "console: session chain, StationConsoleBrowserTests"),
 			Map.entry("GET /sandbox/pair/{userCode}", "sandbox: the page a person enters a code on"),
 			Map.entry("POST /sandbox/faults", "sandbox: fault injection for tests and demos"),
-			Map.entry("* /error", "Boot's error page, reached only by forwarding"),
 			Map.entry("GET /v3/api-docs", "docs: without a key by contract"),
 			Map.entry("GET /v3/api-docs.yaml", "docs: without a key by contract"),
 			Map.entry("GET /v3/api-docs/swagger-config", "docs: without a key by contract"),
