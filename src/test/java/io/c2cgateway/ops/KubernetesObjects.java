@@ -10,12 +10,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.MapperConfig;
-import com.fasterxml.jackson.databind.introspect.Annotated;
-import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -24,6 +18,13 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.yaml.snakeyaml.Yaml;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.MapperConfig;
+import tools.jackson.databind.introspect.Annotated;
+import tools.jackson.databind.introspect.JacksonAnnotationIntrospector;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,17 +44,16 @@ final class KubernetesObjects {
 			"policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
 
 	/**
-	 * fabric8's classes keep unknown fields in an "additionalProperties" map (a JSON any-setter) and
+	 * Jackson 3, as fabric8's model uses. fabric8's classes keep unknown fields in an "additionalProperties" map (a JSON any-setter) and
 	 * some ignore unknown names; with both switched off, binding is as strict as the schema.
 	 */
 	private static final ObjectMapper STRICT = JsonMapper.builder()
 		.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
 		.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-		.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
 		.annotationIntrospector(new JacksonAnnotationIntrospector() {
 
 			@Override
-			public Boolean hasAnySetter(Annotated annotated) {
+			public Boolean hasAnySetter(MapperConfig<?> config, Annotated annotated) {
 				return Boolean.FALSE;
 			}
 
@@ -125,7 +125,7 @@ final class KubernetesObjects {
 		try {
 			return STRICT.convertValue(document, model);
 		}
-		catch (IllegalArgumentException ex) {
+		catch (JacksonException | IllegalArgumentException ex) {
 			throw new AssertionError(type + " " + metadataName(document) + ": " + ex.getMessage(), ex);
 		}
 	}
