@@ -177,6 +177,49 @@ class RestoreDrillTests {
 		assertThat(databases()).doesNotContain("c2c_gateway_wrongkeys");
 	}
 
+	@Test
+	void documentedQueriesForStrandedDevicesRunOnTheSchemaAndNameTheDevicesChangedSinceTheRestorePoint()
+			throws Exception {
+		String operations = Files.readString(Path.of("docs", "operations.md"));
+		String oldDatabase = sqlBlock(operations, "-- On the OLD database.");
+		String restoredDatabase = sqlBlock(operations, "-- On the RESTORED database.");
+
+		// Restore point before the pairings: both devices were paired after it.
+		assertThat(psql(oldDatabase, "t", "2000-01-01 00:00:00+00")).hasSize(2)
+			.allSatisfy((row) -> assertThat(row).contains("device.paired"))
+			.anySatisfy((row) -> assertThat(row).startsWith("SN-DRILL-1|"));
+		assertThat(psql(oldDatabase, "t", Instant.now().plus(Duration.ofDays(1)).toString())).isEmpty();
+
+		// A failure a day from now: the 20 s access tokens would have been refreshed by then.
+		assertThat(psql(restoredDatabase, "failed_at", Instant.now().plus(Duration.ofDays(1)).toString()))
+			.hasSize(2);
+		// A failure an hour ago: nothing was due yet, no device can be stranded.
+		assertThat(psql(restoredDatabase, "failed_at", Instant.now().minus(Duration.ofHours(1)).toString()))
+			.isEmpty();
+	}
+
+	private static String sqlBlock(String markdown, String firstLine) {
+		int start = markdown.indexOf(firstLine);
+		assertThat(start).as("a SQL block starting with %s", firstLine).isNotNegative();
+		return markdown.substring(start, markdown.indexOf("```", start));
+	}
+
+	/** Rows of {@code sql} run by psql on the source database, columns joined with |. */
+	private static List<String> psql(String sql, String variable, String value) throws Exception {
+		Path file = Files.createTempFile("restore-drill", ".sql");
+		try {
+			Files.writeString(file, sql);
+			Run run = run(List.of("psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-v", variable + "=" + value, "-h",
+					"localhost", "-p", String.valueOf(postgres.getPort()), "-U", "postgres", "-d", DATABASE, "-f",
+					file.toString()), Map.of(), Duration.ofSeconds(30));
+			assertThat(run.exitCode()).as(run.output()).isZero();
+			return run.output().lines().filter((line) -> !line.isBlank()).toList();
+		}
+		finally {
+			Files.deleteIfExists(file);
+		}
+	}
+
 	private static Map<String, String> drillEnvironment(String name, String keys) throws IOException {
 		Map<String, String> env = new HashMap<>();
 		env.put("PGHOST", "localhost");
