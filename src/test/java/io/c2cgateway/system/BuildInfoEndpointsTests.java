@@ -2,10 +2,16 @@ package io.c2cgateway.system;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.actuate.info.EnvironmentInfoContributor;
+import org.springframework.boot.actuate.info.Info;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
@@ -68,6 +74,20 @@ class BuildInfoEndpointsTests extends IntegrationTest {
 			.contains("\"name\":\"postgresql\"")
 			.as("the QUIC natives are excluded from the jar")
 			.doesNotContain("netty-codec-native-quic");
+	}
+
+	/** The image has no git.properties (.git is not in its build context): its Dockerfile passes these instead. */
+	@Test
+	void imageVersionAndRevisionFromTheDockerfilesEnvironmentAppearInInfo() {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
+					StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+					Map.of("INFO_IMAGE_VERSION", "0.1.0", "INFO_IMAGE_REVISION", "5c6b0ea4")));
+		Info.Builder info = new Info.Builder();
+		new EnvironmentInfoContributor(environment).contribute(info);
+		assertThat(info.build().getDetails()).containsEntry("image",
+				Map.of("version", "0.1.0", "revision", "5c6b0ea4"));
 	}
 
 	private static Properties classpathProperties(String name) throws IOException {
