@@ -107,8 +107,9 @@ class DeploymentManifestTests {
 	void applicationExposesTheHealthGroupsTheProbesCallAndNothingMore() throws IOException {
 		Map<String, Object> management = map(applicationYaml().get("management"));
 		assertThat(at(management, "endpoint", "health", "probes", "enabled")).isEqualTo(Boolean.TRUE);
+		// The contract's three, and the SBOM as a deliberate addition.
 		assertThat(commaSeparated(at(management, "endpoints", "web", "exposure", "include")))
-			.containsExactlyInAnyOrder("health", "info", "prometheus");
+			.containsExactlyInAnyOrder("health", "info", "prometheus", "sbom");
 		// Liveness must not depend on the database, readiness must.
 		assertThat(commaSeparated(at(management, "endpoint", "health", "group", "liveness", "include")))
 			.doesNotContain("db");
@@ -347,6 +348,14 @@ class DeploymentManifestTests {
 			Object target = map(entry).get("targetPort");
 			assertThat(target).as("Service targetPort").isIn(http.get("name"), http.get("containerPort"));
 		}
+
+		Path podMonitor = Path.of("deploy", "monitoring", "podmonitor.yaml");
+		if (Files.exists(podMonitor)) {
+			for (Object endpoint : list(at(documents(podMonitor).get(0), "spec", "podMetricsEndpoints"))) {
+				assertThat(map(endpoint).get("port")).as("the PodMonitor scrapes the management port")
+					.isEqualTo(MANAGEMENT);
+			}
+		}
 	}
 
 	@Test
@@ -565,6 +574,24 @@ class DeploymentManifestTests {
 	}
 
 	// --- Dockerfile
+
+	@Test
+	void runtimeImageCarriesOciLabelsForVersionRevisionSourceAndCreationFromBuildArguments() throws IOException {
+		List<Instruction> runtime = dockerStages().get(dockerStages().size() - 1);
+		String labels = runtime.stream()
+			.filter((instruction) -> instruction.keyword().equals("LABEL"))
+			.map(Instruction::arguments)
+			.collect(Collectors.joining(" "));
+		Set<String> arguments = runtime.stream()
+			.filter((instruction) -> instruction.keyword().equals("ARG"))
+			.map((instruction) -> instruction.arguments().split("=", 2)[0])
+			.collect(Collectors.toSet());
+		for (String[] label : new String[][] { { "version", "VERSION" }, { "revision", "REVISION" },
+				{ "source", "SOURCE" }, { "created", "CREATED" } }) {
+			assertThat(labels).contains("org.opencontainers.image." + label[0] + "=\"${" + label[1] + "}\"");
+			assertThat(arguments).as("ARG in the runtime stage").contains(label[1]);
+		}
+	}
 
 	record Instruction(String keyword, String arguments) {
 	}
