@@ -17,10 +17,13 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
+import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
+import io.c2cgateway.security.RefusedAuthentications;
 import io.c2cgateway.security.Role;
 
 /**
@@ -35,16 +38,27 @@ class ConsoleSecurityConfiguration {
 
 	@Bean
 	@Order(1)
-	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys) throws Exception {
+	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys, AuditLog audit,
+			RefusedAuthentications refused) throws Exception {
+		SavedRequestAwareAuthenticationSuccessHandler toConsole = new SavedRequestAwareAuthenticationSuccessHandler();
+		toConsole.setDefaultTargetUrl("/console");
 		http.securityMatcher("/", "/console", "/console/**")
 			.authenticationManager((attempt) -> signIn(keys, attempt.getCredentials()))
 			.formLogin((form) -> form.loginPage(SIGN_IN)
 				.loginProcessingUrl(SIGN_IN)
 				.passwordParameter("apiKey")
-				.defaultSuccessUrl("/console")
+				.successHandler((request, response, authentication) -> {
+					if (authentication.getPrincipal() instanceof Caller caller) {
+						audit.record(caller.actor(), "console.signed_in", "api_key", caller.keyId().toString(),
+								"remote=" + request.getRemoteAddr());
+					}
+					toConsole.onAuthenticationSuccess(request, response, authentication);
+				})
 				// DEVICE keys are real keys, only not for people: say so rather than "unknown key".
-				.failureHandler((request, response, ex) -> response
-					.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error")))
+				.failureHandler((request, response, ex) -> {
+					refused.refused(request, request.getParameter("apiKey"));
+					response.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error"));
+				})
 				.permitAll())
 			.logout((logout) -> logout.logoutUrl("/console/sign-out").logoutSuccessUrl(SIGN_IN + "?signedOut"))
 			.httpBasic((basic) -> basic.disable())
@@ -59,6 +73,8 @@ class ConsoleSecurityConfiguration {
 				.dispatcherTypeMatchers(DispatcherType.FORWARD, DispatcherType.ERROR).permitAll()
 				// By path: formLogin's own permitAll matches the exact URL, so ?signedOut would be refused.
 				.requestMatchers("/", SIGN_IN, "/console/assets/**").permitAll()
+				// The fleet view is the admin's, as the API's fleet routes are.
+				.requestMatchers("/console/fleet", "/console/fleet/**").hasRole("ADMIN")
 				.requestMatchers("/console", "/console/**").hasAnyRole("ADMIN", "STATION")
 				.anyRequest().denyAll())
 			.exceptionHandling((exceptions) -> exceptions.accessDeniedHandler((request, response, ex) -> {
@@ -70,7 +86,7 @@ class ConsoleSecurityConfiguration {
 		return http.build();
 	}
 
-	private static UsernamePasswordAuthenticationToken signIn(ApiKeyService keys, Object credentials) {
+	private static SignedIn signIn(ApiKeyService keys, Object credentials) {
 		Optional<Caller> caller = (credentials instanceof String presented) ? keys.authenticate(presented.trim())
 				: Optional.empty();
 		if (caller.isEmpty()) {
@@ -79,8 +95,27 @@ class ConsoleSecurityConfiguration {
 		if (caller.get().role() == Role.DEVICE) {
 			throw new DisabledException("Device keys cannot sign in to the console");
 		}
-		return UsernamePasswordAuthenticationToken.authenticated(caller.get(), null,
-				List.of(new SimpleGrantedAuthority("ROLE_" + caller.get().role().name())));
+		return new SignedIn(caller.get());
+	}
+
+	/**
+	 * The session's authentication. Its name is the key's id: Spring Session stores the name in a
+	 * 100-character column, and the default (the principal's toString, which carries the key's name of
+	 * up to 100 characters) made sign-in fail with keys whose names are long.
+	 */
+	static final class SignedIn extends UsernamePasswordAuthenticationToken {
+
+		private static final long serialVersionUID = 1L;
+
+		SignedIn(Caller caller) {
+			super(caller, null, List.of(new SimpleGrantedAuthority("ROLE_" + caller.role().name())));
+		}
+
+		@Override
+		public String getName() {
+			return ((Caller) getPrincipal()).keyId().toString();
+		}
+
 	}
 
 	private static final String FORBIDDEN_PAGE = """
