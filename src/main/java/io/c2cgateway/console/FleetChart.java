@@ -23,9 +23,9 @@ final class FleetChart {
 
 	private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
 
-	private static final int WIDTH = 760;
+	private static final int WIDTH = 680;
 
-	private static final int HEIGHT = 240;
+	private static final int HEIGHT = 200;
 
 	private static final int LEFT = 40;
 

@@ -86,7 +86,7 @@ class FleetDevicesController {
 				+ "tokens at Frame.io. The device must be paired again to work. This cannot be undone.");
 		page.addAttribute("action", FleetViews.path(FleetController.BASE + "/devices/{id}/revoke", device.deviceId()));
 		page.addAttribute("confirmLabel", "Revoke " + device.deviceId());
-		page.addAttribute("cancelUrl", FleetController.BASE + "/devices");
+		page.addAttribute("cancelUrl", modelsDevices(device.model()));
 		return "console/fleet/confirm";
 	}
 
@@ -95,7 +95,12 @@ class FleetDevicesController {
 		DeviceView revoked = this.devices.revoke(deviceId, caller);
 		redirect.addFlashAttribute("notice", "Revoked " + revoked.deviceId() + ". Revocation at Frame.io: "
 				+ revoked.upstreamRevocation() + ".");
-		return "redirect:" + FleetController.BASE + "/devices";
+		return "redirect:" + modelsDevices(revoked.model());
+	}
+
+	/** Back to the list the device is on: its model's devices (the whole list is paged by id). */
+	private static String modelsDevices(String model) {
+		return FleetViews.link(FleetController.BASE + "/devices", Map.of("model", model));
 	}
 
 }

@@ -74,8 +74,17 @@ final class ConsoleBrowser implements AutoCloseable {
 	void signIn(String key) {
 		open("/console/sign-in");
 		this.driver.findElement(By.id("apiKey")).sendKeys(key);
-		this.driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+		WebElement submit = this.driver.findElement(By.cssSelector("main form button[type=submit]"));
+		submit.click();
+		new WebDriverWait(this.driver, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(submit));
 		waitFor(By.cssSelector("header .who"));
+	}
+
+	/** Clicks something that loads another page, and returns once the old page is gone. */
+	void clickAndLoad(WebElement element) {
+		WebElement page = this.driver.findElement(By.tagName("html"));
+		element.click();
+		new WebDriverWait(this.driver, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(page));
 	}
 
 	/** The session cookie, for plain HTTP requests made as the signed-in key. */

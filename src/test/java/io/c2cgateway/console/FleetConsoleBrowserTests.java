@@ -77,28 +77,34 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		String second = newDeviceId();
 		String elsewhere = newDeviceId();
 		JsonNode watched = startPairing(lineA.key(), first, model, null);
+		// The test clock stands still: move it so "newest first" has an order to show.
+		this.clock.advance(Duration.ofSeconds(1));
 		startPairing(lineA.key(), second, model, null);
 		startPairing(lineB.key(), elsewhere, model, null);
 		signInAsAdmin();
 
-		browser.find(By.id("fleet-link")).click();
+		browser.clickAndLoad(browser.find(By.id("fleet-link")));
 		assertThat(browser.waitFor(By.tagName("h1")).getText()).isEqualTo("Fleet");
-		browser.find(By.linkText("Pairings")).click();
+		browser.clickAndLoad(browser.find(By.linkText("Pairings")));
 		new Select(browser.waitFor(By.id("station"))).selectByValue(lineA.id());
 		new Select(browser.find(By.id("model"))).selectByValue(model);
-		browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form.filters button[type=submit]")));
 		assertThat(deviceColumn()).containsExactly(second, first);
 		assertThat(browser.driver().getCurrentUrl()).contains("station=" + lineA.id());
 
 		new Select(browser.find(By.id("status"))).selectByValue("AUTHORIZED");
-		browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form.filters button[type=submit]")));
 		assertThat(deviceColumn()).isEmpty();
 		assertThat(browser.find(By.id("rows")).getText()).isEqualTo("No pairing matches these filters.");
 
 		new Select(browser.find(By.id("status"))).selectByValue("PENDING");
 		browser.find(By.id("deviceId")).sendKeys(first);
-		browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form.filters button[type=submit]")));
 		assertThat(deviceColumn()).containsExactly(first);
+
+		browser.open("/console/fleet/pairings?status=BOGUS");
+		assertThat(browser.find(By.tagName("h1")).getText()).isEqualTo("That did not work");
+		assertThat(browser.find(By.tagName("main")).getText()).contains("status must be one of");
 
 		browser.open("/console/fleet/pairings?model=" + model);
 		assertThat(deviceColumn()).containsExactlyInAnyOrder(first, second, elsewhere);
@@ -113,6 +119,34 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		assertThat(browser.find(By.cssSelector("tr[data-pairing='" + id + "'] td:nth-child(6)")).getText())
 			.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
 		browser.screenshot("fleet-pairings");
+	}
+
+	@Test
+	void pairingsArePagedNewestFirstWithoutLosingOrRepeatingARow() throws Exception {
+		String model = newModel();
+		String station = newKey("STATION");
+		List<String> started = new ArrayList<>();
+		for (int i = 0; i < FleetController.PAGE_SIZE + 3; i++) {
+			String deviceId = newDeviceId();
+			startPairing(station, deviceId, model, null);
+			started.add(0, deviceId);
+			this.clock.advance(Duration.ofMillis(10));
+		}
+		signInAsAdmin();
+
+		browser.open("/console/fleet/pairings?model=" + model);
+		List<String> first = deviceColumn();
+		assertThat(first).hasSize(FleetController.PAGE_SIZE);
+		browser.clickAndLoad(browser.find(By.id("next-page")));
+		List<String> second = deviceColumn();
+		assertThat(browser.driver().findElements(By.id("next-page"))).isEmpty();
+
+		List<String> seen = new ArrayList<>(first);
+		seen.addAll(second);
+		assertThat(seen).containsExactlyElementsOf(started);
+		assertThat(browser.driver().getCurrentUrl()).contains("model=" + model).contains("cursor=");
+		browser.clickAndLoad(browser.find(By.linkText("First page")));
+		assertThat(deviceColumn()).isEqualTo(first);
 	}
 
 	@Test
@@ -148,27 +182,35 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		String revoked = paired(model, station);
 		String stale = paired(model, station);
 		makeReauthRequired(stale, station);
+		String refused = paired(model, station);
+		this.simulator.inject(Fault.error("revoke", refused, "invalid_grant"));
+		assertThat(admin().post("/api/v1/devices/" + refused + "/revoke", null).json().path("upstreamRevocation").asString())
+			.isEqualTo("FAILED");
 		signInAsAdmin();
 
 		browser.open("/console/fleet/devices?model=" + model);
 		WebElement staleRow = browser.find(By.cssSelector("tr[data-device='" + stale + "']"));
 		assertThat(staleRow.getAttribute("class")).contains("attention");
 		assertThat(staleRow.getText()).contains("REAUTH_REQUIRED").contains("Needs pairing again");
+		WebElement refusedRow = browser.find(By.cssSelector("tr[data-device='" + refused + "']"));
+		assertThat(refusedRow.getAttribute("class")).contains("attention");
+		assertThat(refusedRow.getText()).contains("Frame.io refused the revocation (invalid_grant)");
 		assertThat(browser.find(By.cssSelector("tr[data-device='" + kept + "']")).getAttribute("class"))
 			.doesNotContain("attention");
 		browser.screenshot("fleet-devices");
 
-		browser.find(By.cssSelector("tr[data-device='" + revoked + "'] a.button-link")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("tr[data-device='" + revoked + "'] a.button-link")));
 		assertThat(browser.waitFor(By.tagName("h1")).getText()).isEqualTo("Revoke " + revoked + "?");
 		assertThat(device(revoked).path("state").asString()).as("opening the confirmation changes nothing")
 			.isEqualTo("PAIRED");
 		browser.screenshot("fleet-revoke-confirm");
-		browser.find(By.id("cancel")).click();
+		browser.clickAndLoad(browser.find(By.id("cancel")));
 		assertThat(device(revoked).path("state").asString()).isEqualTo("PAIRED");
 
-		browser.find(By.cssSelector("tr[data-device='" + revoked + "'] a.button-link")).click();
-		browser.waitFor(By.id("confirm")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("tr[data-device='" + revoked + "'] a.button-link")));
+		browser.clickAndLoad(browser.waitFor(By.id("confirm")));
 		assertThat(browser.waitFor(By.id("notice")).getText()).startsWith("Revoked " + revoked + ".");
+		assertThat(browser.driver().getCurrentUrl()).endsWith("/console/fleet/devices?model=" + model);
 		assertThat(device(revoked).path("state").asString()).isEqualTo("REVOKED");
 		assertThat(device(kept).path("state").asString()).isEqualTo("PAIRED");
 		assertThat(browser.driver().findElements(By.cssSelector("tr[data-device='" + revoked + "'] a.button-link")))
@@ -184,7 +226,7 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		browser.open("/console/fleet/keys");
 		browser.find(By.id("name")).sendKeys(name);
 		new Select(browser.find(By.id("role"))).selectByValue("STATION");
-		browser.find(By.cssSelector("main form.stack button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("main form.stack button[type=submit]")));
 		String key = browser.waitFor(By.id("api-key")).getDomProperty("value");
 		assertThat(browser.find(By.cssSelector(".warning")).getText()).contains("Shown once");
 		browser.screenshot("fleet-key-created");
@@ -197,8 +239,8 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		assertThat(browser.driver().getPageSource()).doesNotContain(key);
 		browser.screenshot("fleet-keys");
 
-		browser.find(By.cssSelector("tr[data-key='" + name + "'] a.button-link")).click();
-		browser.waitFor(By.id("confirm")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("tr[data-key='" + name + "'] a.button-link")));
+		browser.clickAndLoad(browser.waitFor(By.id("confirm")));
 		assertThat(browser.waitFor(By.id("notice")).getText()).isEqualTo("Deleted key " + name + ".");
 		assertThat(this.api.as(key).get("/api/v1/pairings?limit=1").status()).isEqualTo(401);
 	}
@@ -210,7 +252,7 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 
 		browser.open("/console/fleet/keys");
 		browser.find(By.id("name")).sendKeys("\t");
-		browser.find(By.cssSelector("main form.stack button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("main form.stack button[type=submit]")));
 
 		assertThat(browser.waitFor(By.id("name-error")).getText()).isNotBlank();
 		assertThat(browser.find(By.id("name")).getAttribute("aria-invalid")).isEqualTo("true");
@@ -227,7 +269,7 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		browser.find(By.id("clientSecret")).sendKeys("first-secret-of-" + model);
 		browser.find(By.id("defaultClientVersion")).sendKeys("1.2.0");
 		browser.find(By.id("urlPairing")).click();
-		browser.find(By.cssSelector("form[aria-labelledby=new-model] button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form[aria-labelledby=new-model] button[type=submit]")));
 		assertThat(browser.waitFor(By.id("notice")).getText()).isEqualTo("Created device model " + model + ".");
 		JsonNode created = admin().get("/api/v1/device-models/" + model).json();
 		assertThat(created.path("defaultClientVersion").asString()).isEqualTo("1.2.0");
@@ -238,22 +280,22 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		row.findElement(By.tagName("summary")).click();
 		row.findElement(By.cssSelector("input[type=password]")).sendKeys("second-secret-of-" + model);
 		browser.screenshot("fleet-models");
-		row.findElement(By.cssSelector("form button[type=submit]")).click();
+		browser.clickAndLoad(row.findElement(By.cssSelector("form button[type=submit]")));
 		assertThat(browser.waitFor(By.id("notice")).getText()).isEqualTo("Rotated the client secret of " + model + ".");
 		assertThat(Instant.parse(admin().get("/api/v1/device-models/" + model).json().path("secretUpdatedAt").asString()))
 			.isAfterOrEqualTo(Instant.parse(created.path("secretUpdatedAt").asString()));
 
-		browser.find(By.cssSelector("tr[data-model='" + model + "'] a.button-link")).click();
-		browser.waitFor(By.id("confirm")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("tr[data-model='" + model + "'] a.button-link")));
+		browser.clickAndLoad(browser.waitFor(By.id("confirm")));
 		assertThat(browser.waitFor(By.id("notice")).getText()).isEqualTo("Deleted device model " + model + ".");
 		assertThat(admin().get("/api/v1/device-models/" + model).status()).isEqualTo(404);
 
 		browser.open("/console/fleet/audit");
 		browser.find(By.id("subjectId")).sendKeys(model);
-		browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form.filters button[type=submit]")));
 		assertThat(actionColumn()).containsExactly("device_model.deleted", "device_model.updated", "device_model.created");
 		browser.find(By.id("action")).sendKeys("device_model.updated");
-		browser.find(By.cssSelector("form.filters button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("form.filters button[type=submit]")));
 		assertThat(actionColumn()).containsExactly("device_model.updated");
 		assertThat(browser.find(By.id("audit")).getText()).contains("secret=rotated").doesNotContain("second-secret");
 		browser.screenshot("fleet-audit");
@@ -266,7 +308,7 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		browser.signOutAll();
 		browser.open("/console/sign-in");
 		browser.find(By.id("apiKey")).sendKeys("not-a-key-" + UUID.randomUUID());
-		browser.find(By.cssSelector("main form button[type=submit]")).click();
+		browser.clickAndLoad(browser.find(By.cssSelector("main form button[type=submit]")));
 		assertThat(browser.waitFor(By.cssSelector("[role=alert]")).getText()).contains("unknown");
 
 		JsonNode signedIn = admin().get("/api/v1/audit-events?action=console.signed_in&subjectId=" + admin.id()).json();
