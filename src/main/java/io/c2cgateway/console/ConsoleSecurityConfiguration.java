@@ -1,7 +1,6 @@
 package io.c2cgateway.console;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.servlet.DispatcherType;
@@ -12,9 +11,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.DisabledException;
-import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
@@ -38,29 +35,36 @@ class ConsoleSecurityConfiguration {
 
 	@Bean
 	@Order(1)
-	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys, AuditLog audit,
-			RefusedAuthentications refused) throws Exception {
-		SavedRequestAwareAuthenticationSuccessHandler toConsole = new SavedRequestAwareAuthenticationSuccessHandler();
-		toConsole.setDefaultTargetUrl("/console");
+	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals,
+			AuditLog audit) throws Exception {
+		SavedRequestAwareAuthenticationSuccessHandler landing = new SavedRequestAwareAuthenticationSuccessHandler();
+		landing.setDefaultTargetUrl("/console");
 		http.securityMatcher("/", "/console", "/console/**")
 			.authenticationManager((attempt) -> signIn(keys, attempt.getCredentials()))
 			.formLogin((form) -> form.loginPage(SIGN_IN)
 				.loginProcessingUrl(SIGN_IN)
 				.passwordParameter("apiKey")
+				// Sign-ins are audited both ways: who opened a session, and keys tried and refused (the
+				// API's refusal record, under its cap, so a guessing script cannot flood the trail).
 				.successHandler((request, response, authentication) -> {
-					if (authentication.getPrincipal() instanceof Caller caller) {
-						audit.record(caller.actor(), "console.signed_in", "api_key", caller.keyId().toString(),
-								"remote=" + request.getRemoteAddr());
-					}
-					toConsole.onAuthenticationSuccess(request, response, authentication);
+					Caller caller = (Caller) authentication.getPrincipal();
+					audit.record(caller.actor(), "console.signed_in", "api_key", caller.keyId().toString(),
+							"remote=" + request.getRemoteAddr());
+					landing.onAuthenticationSuccess(request, response, authentication);
 				})
 				// DEVICE keys are real keys, only not for people: say so rather than "unknown key".
 				.failureHandler((request, response, ex) -> {
-					refused.refused(request, request.getParameter("apiKey"));
+					refusals.refused(request, request.getParameter("apiKey"));
 					response.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error"));
 				})
 				.permitAll())
-			.logout((logout) -> logout.logoutUrl("/console/sign-out").logoutSuccessUrl(SIGN_IN + "?signedOut"))
+			.logout((logout) -> logout.logoutUrl("/console/sign-out")
+				.addLogoutHandler((request, response, authentication) -> {
+					if (authentication != null && authentication.getPrincipal() instanceof Caller caller) {
+						audit.record(caller.actor(), "console.signed_out", "api_key", caller.keyId().toString(), null);
+					}
+				})
+				.logoutSuccessUrl(SIGN_IN + "?signedOut"))
 			.httpBasic((basic) -> basic.disable())
 			.headers((headers) -> headers
 				// Pages show user codes and once a device key: nothing here is framed by others.
@@ -86,7 +90,7 @@ class ConsoleSecurityConfiguration {
 		return http.build();
 	}
 
-	private static SignedIn signIn(ApiKeyService keys, Object credentials) {
+	private static ConsoleAuthentication signIn(ApiKeyService keys, Object credentials) {
 		Optional<Caller> caller = (credentials instanceof String presented) ? keys.authenticate(presented.trim())
 				: Optional.empty();
 		if (caller.isEmpty()) {
@@ -95,27 +99,7 @@ class ConsoleSecurityConfiguration {
 		if (caller.get().role() == Role.DEVICE) {
 			throw new DisabledException("Device keys cannot sign in to the console");
 		}
-		return new SignedIn(caller.get());
-	}
-
-	/**
-	 * The session's authentication. Its name is the key's id: Spring Session stores the name in a
-	 * 100-character column, and the default (the principal's toString, which carries the key's name of
-	 * up to 100 characters) made sign-in fail with keys whose names are long.
-	 */
-	static final class SignedIn extends UsernamePasswordAuthenticationToken {
-
-		private static final long serialVersionUID = 1L;
-
-		SignedIn(Caller caller) {
-			super(caller, null, List.of(new SimpleGrantedAuthority("ROLE_" + caller.role().name())));
-		}
-
-		@Override
-		public String getName() {
-			return ((Caller) getPrincipal()).keyId().toString();
-		}
-
+		return new ConsoleAuthentication(caller.get());
 	}
 
 	private static final String FORBIDDEN_PAGE = """
