@@ -1,7 +1,6 @@
 package io.c2cgateway.console;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.servlet.DispatcherType;
@@ -12,15 +11,16 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.DisabledException;
-import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
+import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
+import io.c2cgateway.security.RefusedAuthentications;
 import io.c2cgateway.security.Role;
 
 /**
@@ -35,18 +35,36 @@ class ConsoleSecurityConfiguration {
 
 	@Bean
 	@Order(1)
-	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys) throws Exception {
+	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals,
+			AuditLog audit) throws Exception {
+		SavedRequestAwareAuthenticationSuccessHandler landing = new SavedRequestAwareAuthenticationSuccessHandler();
+		landing.setDefaultTargetUrl("/console");
 		http.securityMatcher("/", "/console", "/console/**")
 			.authenticationManager((attempt) -> signIn(keys, attempt.getCredentials()))
 			.formLogin((form) -> form.loginPage(SIGN_IN)
 				.loginProcessingUrl(SIGN_IN)
 				.passwordParameter("apiKey")
-				.defaultSuccessUrl("/console")
+				// Sign-ins are audited both ways: who opened a session, and keys tried and refused (the
+				// API's refusal record, under its cap, so a guessing script cannot flood the trail).
+				.successHandler((request, response, authentication) -> {
+					Caller caller = (Caller) authentication.getPrincipal();
+					audit.record(caller.actor(), "console.signed_in", "api_key", caller.keyId().toString(),
+							"remote=" + request.getRemoteAddr());
+					landing.onAuthenticationSuccess(request, response, authentication);
+				})
 				// DEVICE keys are real keys, only not for people: say so rather than "unknown key".
-				.failureHandler((request, response, ex) -> response
-					.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error")))
+				.failureHandler((request, response, ex) -> {
+					refusals.refused(request, request.getParameter("apiKey"));
+					response.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error"));
+				})
 				.permitAll())
-			.logout((logout) -> logout.logoutUrl("/console/sign-out").logoutSuccessUrl(SIGN_IN + "?signedOut"))
+			.logout((logout) -> logout.logoutUrl("/console/sign-out")
+				.addLogoutHandler((request, response, authentication) -> {
+					if (authentication != null && authentication.getPrincipal() instanceof Caller caller) {
+						audit.record(caller.actor(), "console.signed_out", "api_key", caller.keyId().toString(), null);
+					}
+				})
+				.logoutSuccessUrl(SIGN_IN + "?signedOut"))
 			.httpBasic((basic) -> basic.disable())
 			.headers((headers) -> headers
 				// Pages show user codes and once a device key: nothing here is framed by others.
@@ -59,6 +77,8 @@ class ConsoleSecurityConfiguration {
 				.dispatcherTypeMatchers(DispatcherType.FORWARD, DispatcherType.ERROR).permitAll()
 				// By path: formLogin's own permitAll matches the exact URL, so ?signedOut would be refused.
 				.requestMatchers("/", SIGN_IN, "/console/assets/**").permitAll()
+				// The fleet view is the admin's, as the API's fleet routes are.
+				.requestMatchers("/console/fleet", "/console/fleet/**").hasRole("ADMIN")
 				.requestMatchers("/console", "/console/**").hasAnyRole("ADMIN", "STATION")
 				.anyRequest().denyAll())
 			.exceptionHandling((exceptions) -> exceptions.accessDeniedHandler((request, response, ex) -> {
@@ -70,7 +90,7 @@ class ConsoleSecurityConfiguration {
 		return http.build();
 	}
 
-	private static UsernamePasswordAuthenticationToken signIn(ApiKeyService keys, Object credentials) {
+	private static ConsoleAuthentication signIn(ApiKeyService keys, Object credentials) {
 		Optional<Caller> caller = (credentials instanceof String presented) ? keys.authenticate(presented.trim())
 				: Optional.empty();
 		if (caller.isEmpty()) {
@@ -79,8 +99,7 @@ class ConsoleSecurityConfiguration {
 		if (caller.get().role() == Role.DEVICE) {
 			throw new DisabledException("Device keys cannot sign in to the console");
 		}
-		return UsernamePasswordAuthenticationToken.authenticated(caller.get(), null,
-				List.of(new SimpleGrantedAuthority("ROLE_" + caller.get().role().name())));
+		return new ConsoleAuthentication(caller.get());
 	}
 
 	private static final String FORBIDDEN_PAGE = """

@@ -215,7 +215,10 @@ class StationConsoleBrowserTests extends IntegrationTest {
 	private void signIn(String key) {
 		browser.get(url("/console/sign-in"));
 		browser.findElement(By.id("apiKey")).sendKeys(key);
-		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		org.openqa.selenium.WebElement submit = browser.findElement(By.cssSelector("main form button[type=submit]"));
+		submit.click();
+		// Until the sign-in page is gone, a lookup can find its elements and see them go stale.
+		new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(submit));
 	}
 
 	private String url(String path) {
