@@ -84,7 +84,7 @@ final class WebhookStore {
 
 	/** Ids of the endpoints subscribed to {@code type}. */
 	List<UUID> subscribers(String type) {
-		return this.jdbc.sql("select id from webhook_endpoint where events && ?")
+		return this.jdbc.sql("select id from webhook_endpoint where events && cast(? as text[])")
 			.param(new String[] { type, WebhookEvents.ALL })
 			.query(UUID.class)
 			.list();
@@ -92,15 +92,17 @@ final class WebhookStore {
 
 	/** One delivery per subscribed endpoint, all with the same message id and sequence number; returns how many. */
 	int enqueue(UUID eventId, String type, String subject, String payload, Instant at, Instant giveUpAt) {
+		long seq = this.jdbc.sql("select nextval('webhook_event_seq')").query(Long.class).single();
 		return this.jdbc.sql("""
 				insert into webhook_delivery (id, endpoint_id, event_id, seq, event_type, subject, payload, occurred_at,
 				    status, attempts, next_attempt_at, give_up_at, created_at)
-				select gen_random_uuid(), e.id, :eventId, s.seq, :type, :subject, :payload, :at,
+				select gen_random_uuid(), e.id, :eventId, :seq, :type, :subject, :payload, :at,
 				    'PENDING', 0, :at, :giveUpAt, :at
-				from webhook_endpoint e, (select nextval('webhook_event_seq') as seq) s
-				where e.events && :types
+				from webhook_endpoint e
+				where e.events && cast(:types as text[])
 				""")
 			.param("eventId", eventId)
+			.param("seq", seq)
 			.param("type", type)
 			.param("subject", subject)
 			.param("payload", payload)
