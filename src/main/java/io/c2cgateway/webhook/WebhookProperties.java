@@ -50,7 +50,7 @@ public record WebhookProperties(@DefaultValue("true") boolean enabled, @DefaultV
 	 * never loses its delivery to another, short enough that a dead replica's is sent again soon.
 	 */
 	Duration leaseTtl() {
-		return this.timeout.plus(this.connectTimeout).plusSeconds(15);
+		return this.timeout.plus(this.connectTimeout).plusSeconds(5);
 	}
 
 	private static boolean positive(Duration duration) {
