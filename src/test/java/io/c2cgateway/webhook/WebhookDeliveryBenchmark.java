@@ -67,6 +67,10 @@ class WebhookDeliveryBenchmark extends IntegrationTest {
 			long lastCheck = 0;
 			long deadline = start + Duration.ofMinutes(10).toNanos();
 			while (delivered < events && System.nanoTime() < deadline) {
+				// Domain time follows real time, so an attempt that failed (a timeout on a busy machine) comes due again.
+				if (this.clock.instant().isBefore(java.time.Instant.now())) {
+					this.clock.set(java.time.Instant.now());
+				}
 				if (this.worker.runOnce() == 0) {
 					Thread.sleep(2);
 				}
@@ -80,12 +84,16 @@ class WebhookDeliveryBenchmark extends IntegrationTest {
 				}
 			}
 			double seconds = (System.nanoTime() - start) / 1e9;
+			long attempts = this.jdbc.sql("select coalesce(sum(attempts), 0) from webhook_delivery where endpoint_id = ?")
+				.param(endpoint)
+				.query(Long.class)
+				.single();
 			assertThat(delivered).isEqualTo(events);
 			System.out.println("=== webhook delivery benchmark ===");
 			System.out.printf("outbox writes: %d events in %.2f s = %.0f events/s (1,000 per transaction)%n", events,
 					writeSeconds, events / writeSeconds);
-			System.out.printf("delivered: %d events in %.2f s = %.0f events/s; receiver delay %d ms; requests received %d%n",
-					events, seconds, events / seconds, delayMillis, receiver.received().size());
+			System.out.printf("delivered: %d events in %.2f s = %.0f events/s; receiver delay %d ms; requests received %d; "
+					+ "attempts %d%n", events, seconds, events / seconds, delayMillis, receiver.received().size(), attempts);
 			admin().delete("/api/v1/webhooks/" + endpoint);
 		}
 	}
