@@ -313,6 +313,66 @@ class WebhookDeliveryTests extends IntegrationTest {
 		assertThat(pending).allMatch((d) -> d.path("lastStatusCode").isNull());
 	}
 
+	@Test
+	void deliveriesArePagedNewestFirstAndFilteredByStatusAndBadInputIsRefused() throws Exception {
+		Receiver receiver = receiver();
+		JsonNode endpoint = subscribe(receiver.url(), "device.revoked");
+		String path = "/api/v1/webhooks/" + endpoint.path("id").asString() + "/deliveries";
+		for (int i = 0; i < 5; i++) {
+			publish("device.revoked", "device", "SN-" + UUID.randomUUID());
+		}
+		JsonNode first = admin().get(path + "?limit=2").json();
+		assertThat(first.path("items")).hasSize(2);
+		JsonNode second = admin().get(path + "?limit=2&cursor=" + first.path("nextCursor").asString()).json();
+		JsonNode third = admin().get(path + "?limit=2&cursor=" + second.path("nextCursor").asString()).json();
+		assertThat(third.path("items")).hasSize(1);
+		assertThat(third.path("nextCursor").isNull()).isTrue();
+		List<String> ids = new ArrayList<>();
+		for (JsonNode page : List.of(first, second, third)) {
+			page.path("items").forEach((item) -> ids.add(item.path("id").asString()));
+		}
+		assertThat(ids).doesNotHaveDuplicates().hasSize(5);
+		assertThat(admin().get(path + "?status=DELIVERED").json().path("items")).isEmpty();
+		assertThat(admin().get(path + "?status=PENDING").json().path("items")).hasSize(5);
+
+		assertThat(admin().get(path + "?status=LOST").code()).isEqualTo("validation_failed");
+		assertThat(admin().get(path + "?cursor=nonsense").code()).isEqualTo("validation_failed");
+		assertThat(admin().get(path + "?limit=0").code()).isEqualTo("validation_failed");
+		assertThat(admin().get("/api/v1/webhooks/" + UUID.randomUUID() + "/deliveries").status()).isEqualTo(404);
+		assertThat(admin().get("/api/v1/webhooks/not-a-uuid").status()).isEqualTo(404);
+		assertThat(admin().post(path + "/" + UUID.randomUUID() + "/retry", null).status()).isEqualTo(404);
+		assertThat(admin().post("/api/v1/webhooks", "{\"events\": [\"*\"]}").code()).isEqualTo("validation_failed");
+		assertThat(admin().post("/api/v1/webhooks", "{\"url\": \"" + receiver.url() + "\", \"events\": []}").code())
+			.isEqualTo("validation_failed");
+	}
+
+	@Test
+	void sandboxReceiverRecordsWhatItGetsAndAnswersTheStatusAskedFor() throws Exception {
+		String url = "http://127.0.0.1:" + this.port + "/sandbox/webhooks";
+		JsonNode failing = subscribe(url + "?status=503", "device.revoked");
+		publish("device.revoked", "device", "SN-" + UUID.randomUUID());
+		deliverDue();
+		JsonNode delivery = deliveries(failing, null).path("items").get(0);
+		assertThat(delivery.path("lastStatusCode").asInt()).isEqualTo(503);
+		admin().delete("/api/v1/webhooks/" + failing.path("id").asString());
+
+		JsonNode endpoint = subscribe(url, "device.revoked");
+		publish("device.revoked", "device", "SN-" + UUID.randomUUID());
+		deliverDue();
+		assertThat(deliveries(endpoint, "DELIVERED").path("items")).hasSize(1);
+		JsonNode received = this.api.get("/sandbox/webhooks").json().path("items");
+		JsonNode last = received.get(received.size() - 1);
+		assertThat(last.path("body").asString()).contains("\"type\":\"device.revoked\"");
+		assertThat(last.path("answeredStatus").asInt()).isEqualTo(204);
+		assertThat(received.get(received.size() - 2).path("answeredStatus").asInt()).isEqualTo(503);
+		assertThat(new StandardWebhooksVerifier(endpoint.path("secret").asString()).verifies(last.path("body").asString(),
+				java.util.Map.of("webhook-id", last.path("webhookId").asString(), "webhook-timestamp",
+						last.path("webhookTimestamp").asString(), "webhook-signature",
+						last.path("webhookSignature").asString()),
+				this.clock.instant()))
+			.isTrue();
+	}
+
 	// ---- helpers -------------------------------------------------------------------------------
 
 	private Receiver receiver() throws Exception {
