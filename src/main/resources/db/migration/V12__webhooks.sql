@@ -47,3 +47,5 @@ create table webhook_delivery (
 create index webhook_delivery_due on webhook_delivery (next_attempt_at) where status = 'PENDING';
 create index webhook_delivery_order on webhook_delivery (endpoint_id, subject, seq) where status = 'PENDING';
 create index webhook_delivery_listing on webhook_delivery (endpoint_id, seq desc);
+-- The lag gauge: the oldest pending delivery.
+create index webhook_delivery_pending_age on webhook_delivery (created_at) where status = 'PENDING';

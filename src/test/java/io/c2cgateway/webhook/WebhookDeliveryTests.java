@@ -190,6 +190,10 @@ class WebhookDeliveryTests extends IntegrationTest {
 		this.clock.advance(Duration.ofMinutes(2));
 		deliverDue();
 		assertThat(receiver.received()).hasSize(4);
+		String metrics = this.api.get("/actuator/prometheus").body();
+		assertThat(metrics).contains("gateway_webhooks_deliveries_total{outcome=\"failed\"}",
+				"gateway_webhooks_deliveries_total{outcome=\"retried\"}", "gateway_webhooks_attempts_total",
+				"gateway_webhooks_lag_seconds");
 		JsonNode failed = deliveries(endpoint, "FAILED").path("items");
 		assertThat(failed).hasSize(1);
 		assertThat(failed.get(0).path("attempts").asInt()).isEqualTo(4);
