@@ -74,6 +74,8 @@ final class DeliveryWorker implements SmartLifecycle {
 
 	private ScheduledExecutorService timer;
 
+	private long pruneAtNanos = System.nanoTime();
+
 	private volatile boolean stopping;
 
 	DeliveryWorker(String instanceId, WebhookStore store, WebhookSender sender, SecretBox box, Clock clock,
@@ -130,7 +132,30 @@ final class DeliveryWorker implements SmartLifecycle {
 			}
 		}
 		refreshLag();
+		if (System.nanoTime() - this.pruneAtNanos >= 0) {
+			this.pruneAtNanos = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+			pruneFinished();
+		}
 		return started;
+	}
+
+	/**
+	 * Deletes finished deliveries older than {@code keep-finished}, in batches; every replica does it
+	 * now and then, and deleting what another replica deleted is nothing. Returns how many.
+	 */
+	int pruneFinished() {
+		int pruned = 0;
+		try {
+			Instant before = this.clock.instant().minus(this.properties.keepFinished());
+			for (int batch = this.store.pruneFinished(before, 1000); batch > 0; batch = this.store.pruneFinished(before,
+					1000)) {
+				pruned += batch;
+			}
+		}
+		catch (RuntimeException ex) {
+			log.warn("Pruning finished webhook deliveries failed: {}", ex.getClass().getSimpleName());
+		}
+		return pruned;
 	}
 
 	/** Deliveries sent and not answered yet. */

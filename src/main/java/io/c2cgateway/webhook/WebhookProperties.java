@@ -23,6 +23,7 @@ import io.c2cgateway.system.InvalidConfigurationException;
  * @param backoffCap the longest wait between two attempts
  * @param giveUpAfter how long a delivery is retried before it is {@code FAILED}
  * @param secretOverlap how long a rotated-out secret keeps signing
+ * @param keepFinished how long DELIVERED and FAILED deliveries stay listed before they are deleted
  */
 @ConfigurationProperties("gateway.webhooks")
 public record WebhookProperties(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean allowHttp,
@@ -30,7 +31,8 @@ public record WebhookProperties(@DefaultValue("true") boolean enabled, @DefaultV
 		@DefaultValue("10s") Duration timeout, @DefaultValue("5s") Duration connectTimeout,
 		@DefaultValue("64") int maxConcurrent, @DefaultValue("100") int batchSize,
 		@DefaultValue("5s") Duration backoffBase, @DefaultValue("1h") Duration backoffCap,
-		@DefaultValue("24h") Duration giveUpAfter, @DefaultValue("24h") Duration secretOverlap) {
+		@DefaultValue("24h") Duration giveUpAfter, @DefaultValue("24h") Duration secretOverlap,
+		@DefaultValue("30d") Duration keepFinished) {
 
 	public WebhookProperties {
 		if (!positive(every) || !positive(timeout) || !positive(connectTimeout) || !positive(backoffBase)
@@ -38,6 +40,9 @@ public record WebhookProperties(@DefaultValue("true") boolean enabled, @DefaultV
 				|| secretOverlap.isNegative() || backoffCap.compareTo(backoffBase) < 0) {
 			throw new InvalidConfigurationException("gateway.webhooks is malformed: every, timeout, connect-timeout, "
 					+ "backoff-base, backoff-cap and give-up-after must be positive, backoff-cap at least backoff-base");
+		}
+		if (!positive(keepFinished)) {
+			throw new InvalidConfigurationException("gateway.webhooks.keep-finished is malformed: it must be positive");
 		}
 		if (maxConcurrent < 1 || batchSize < 1) {
 			throw new InvalidConfigurationException(

@@ -213,6 +213,14 @@ final class WebhookStore {
 				""").params(utc(now), utc(giveUpAt), endpointId, id).update() == 1;
 	}
 
+	/** Deletes up to {@code limit} finished deliveries created before {@code before}; returns how many. */
+	int pruneFinished(Instant before, int limit) {
+		return this.jdbc.sql("""
+				delete from webhook_delivery where id in (
+				    select id from webhook_delivery where status in ('DELIVERED', 'FAILED') and created_at < ? limit ?)
+				""").params(utc(before), limit).update();
+	}
+
 	/** When the oldest pending delivery was created, or null. */
 	Instant oldestPending() {
 		return this.jdbc.sql("select min(created_at) as oldest from webhook_delivery where status = 'PENDING'")

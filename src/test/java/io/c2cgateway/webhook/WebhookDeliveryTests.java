@@ -351,6 +351,26 @@ class WebhookDeliveryTests extends IntegrationTest {
 	}
 
 	@Test
+	void finishedDeliveriesAreDeletedAfterKeepFinishedAndPendingOnesNever() throws Exception {
+		Receiver receiver = receiver().answering((n) -> (n == 0) ? 204 : 503);
+		JsonNode endpoint = subscribe(receiver.url(), "device.revoked");
+		publish("device.revoked", "device", "SN-" + UUID.randomUUID());
+		deliverDue();
+		publish("device.revoked", "device", "SN-" + UUID.randomUUID());
+		deliverDue();
+		assertThat(deliveries(endpoint, "DELIVERED").path("items")).hasSize(1);
+		assertThat(deliveries(endpoint, "PENDING").path("items")).hasSize(1);
+
+		this.clock.advance(Duration.ofDays(29));
+		this.worker.pruneFinished();
+		assertThat(deliveries(endpoint, "DELIVERED").path("items")).as("kept for 30 days").hasSize(1);
+		this.clock.advance(Duration.ofDays(2));
+		assertThat(this.worker.pruneFinished()).isPositive();
+		assertThat(deliveries(endpoint, "DELIVERED").path("items")).isEmpty();
+		assertThat(deliveries(endpoint, "PENDING").path("items")).as("still being retried: never pruned").hasSize(1);
+	}
+
+	@Test
 	void sandboxReceiverRecordsWhatItGetsAndAnswersTheStatusAskedFor() throws Exception {
 		String url = "http://127.0.0.1:" + this.port + "/sandbox/webhooks";
 		JsonNode failing = subscribe(url + "?status=503", "device.revoked");

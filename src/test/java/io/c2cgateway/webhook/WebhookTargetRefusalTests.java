@@ -125,7 +125,7 @@ class WebhookTargetRefusalTests {
 	private static WebhookSender sender(TargetPolicy policy) {
 		return new WebhookSender(policy, new WebhookProperties(true, true, false, Duration.ofMillis(500),
 				Duration.ofSeconds(2), Duration.ofSeconds(1), 8, 10, Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofHours(24), Duration.ofHours(24)));
+				Duration.ofHours(24), Duration.ofHours(24), Duration.ofDays(30)));
 	}
 
 }
