@@ -14,6 +14,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.webhook.Outbox;
+import io.c2cgateway.webhook.WebhookEvents;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.security.ApiKeyService;
@@ -49,9 +51,12 @@ public class DeviceService {
 
 	private final Clock clock;
 
+	private final Outbox outbox;
+
 	DeviceService(DeviceStore store, RevocationStore revocationJobs, TokenRefresher refresher, Revocations revocations,
 			PairingLookup pairings, ApiKeyService keys, SecretBox box, AuditLog audit,
-			PlatformTransactionManager transactions, Clock clock) {
+			PlatformTransactionManager transactions, Clock clock, Outbox outbox) {
+		this.outbox = outbox;
 		this.store = store;
 		this.revocationJobs = revocationJobs;
 		this.refresher = refresher;
@@ -176,6 +181,7 @@ public class DeviceService {
 			this.keys.revokeDeviceKeys(id);
 			this.audit.record(now, caller.actor(), "device.revoked", "device", id,
 					(revocation != null) ? "revocationId=" + revocation : "tokens=none");
+			this.outbox.publish(WebhookEvents.DEVICE_REVOKED, "device", id, now);
 			return revocation;
 		});
 		if (job != null) {

@@ -19,6 +19,8 @@ import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.webhook.Outbox;
+import io.c2cgateway.webhook.WebhookEvents;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.TokenRefresher.AccessToken;
@@ -81,9 +83,12 @@ class LeasedRefresh {
 
 	private final UnstoredRefreshes unstored;
 
+	private final Outbox outbox;
+
 	LeasedRefresh(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, TransactionTemplate tx, Clock clock, MeterRegistry meters,
-			Duration leaseTtl, UnstoredRefreshes unstored) {
+			Duration leaseTtl, UnstoredRefreshes unstored, Outbox outbox) {
+		this.outbox = outbox;
 		this.unstored = unstored;
 		this.store = store;
 		this.revocationJobs = revocationJobs;
@@ -185,7 +190,9 @@ class LeasedRefresh {
 				if (!this.store.markReauthRequired(deviceId, row.version())) {
 					return false;
 				}
-				this.audit.record(this.clock.instant(), actor, "device.reauth_required", "device", deviceId, reason);
+				Instant now = this.clock.instant();
+				this.audit.record(now, actor, "device.reauth_required", "device", deviceId, reason);
+				this.outbox.publish(WebhookEvents.DEVICE_REAUTH_REQUIRED, "device", deviceId, now);
 				return true;
 			}));
 			if (!marked) {

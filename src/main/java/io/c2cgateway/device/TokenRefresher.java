@@ -19,6 +19,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.webhook.Outbox;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.devicemodel.DeviceModelService;
@@ -76,7 +77,7 @@ class TokenRefresher {
 	TokenRefresher(DeviceStore store, RevocationStore revocationJobs, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
 			TokenProperties properties, FrameioProperties frameioProperties, InstanceIdentity identity,
-			MeterRegistry meters, UnstoredRefreshes unstored) {
+			MeterRegistry meters, UnstoredRefreshes unstored, Outbox outbox) {
 		this.store = store;
 		this.unstored = unstored;
 		this.box = box;
@@ -87,7 +88,7 @@ class TokenRefresher {
 		this.leaseTtl = frameioProperties.timeout().plusSeconds(1).plus(properties.refreshLeaseMargin());
 		this.waitLimit = this.leaseTtl.plusSeconds(2);
 		this.leased = new LeasedRefresh(store, revocationJobs, box, frameio, models, audit,
-				new TransactionTemplate(transactions), clock, meters, this.leaseTtl, unstored);
+				new TransactionTemplate(transactions), clock, meters, this.leaseTtl, unstored, outbox);
 	}
 
 	Duration leaseTtl() {

@@ -17,6 +17,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
+import io.c2cgateway.webhook.Outbox;
+import io.c2cgateway.webhook.WebhookEvents;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.PairedDevices;
 import io.c2cgateway.devicemodel.DeviceModelService;
@@ -56,8 +58,12 @@ public class PairingService {
 
 	private final PairedDevices devices;
 
+	private final Outbox outbox;
+
 	PairingService(PairingStore store, DeviceModelService models, FrameioClient frameio, SecretBox box, AuditLog audit,
-			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices) {
+			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices,
+			Outbox outbox) {
+		this.outbox = outbox;
 		this.store = store;
 		this.models = models;
 		this.frameio = frameio;
@@ -192,6 +198,7 @@ public class PairingService {
 			boolean done = this.store.cancel(pairing.id(), now);
 			if (done) {
 				this.audit.record(now, caller.actor(), "pairing.cancelled", "pairing", pairing.id().toString(), null);
+				this.outbox.publish(WebhookEvents.ofPairingStatus("CANCELLED"), "pairing", pairing.id().toString(), now);
 			}
 			return done;
 		}));

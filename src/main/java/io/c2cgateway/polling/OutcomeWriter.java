@@ -22,6 +22,8 @@ import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.system.LogContext;
+import io.c2cgateway.webhook.Outbox;
+import io.c2cgateway.webhook.WebhookEvents;
 
 /**
  * Writes what the engine's polls came to: reschedules in fenced batches, everything else row by
@@ -51,6 +53,8 @@ final class OutcomeWriter {
 
 	private final Holder holder;
 
+	private final Outbox outbox;
+
 	private final List<Step> deferred = new ArrayList<>();
 
 	/** Answers handed over by the engine and not yet written: kept here first, so nothing that throws loses them. */
@@ -68,7 +72,8 @@ final class OutcomeWriter {
 	private long retryDeferredAtNanos;
 
 	OutcomeWriter(PollStore store, SecretBox box, DeviceCustody custody, AuditLog audit, TransactionTemplate tx,
-			PollRules rules, EngineMetrics metrics, int writeBatchSize, Holder holder) {
+			PollRules rules, EngineMetrics metrics, int writeBatchSize, Holder holder, Outbox outbox) {
+		this.outbox = outbox;
 		this.store = store;
 		this.box = box;
 		this.custody = custody;
@@ -230,6 +235,7 @@ final class OutcomeWriter {
 			}
 			this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
 					id.toString(), (finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
+			this.outbox.publish(WebhookEvents.ofPairingStatus(finish.status()), "pairing", id.toString(), finish.at());
 			return true;
 		}));
 		if (finished) {
@@ -327,6 +333,7 @@ final class OutcomeWriter {
 							pairing.id, authorize.tokens(), authorize.at(), this.holder.actor());
 					this.audit.record(authorize.at(), this.holder.actor(), "pairing.authorized", "pairing",
 							pairing.id.toString(), "deviceId=" + pairing.deviceId);
+					this.outbox.publish(WebhookEvents.PAIRING_AUTHORIZED, "pairing", pairing.id.toString(), authorize.at());
 					return true;
 				}));
 				if (authorized) {

@@ -30,6 +30,7 @@ import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
+import io.c2cgateway.webhook.Outbox;
 import io.c2cgateway.system.ShutdownPhases;
 
 /**
@@ -124,6 +125,13 @@ public class PollEngine implements SmartLifecycle {
 	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
 			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted) {
+		this(instanceId, store, frameio, models, box, custody, audit, tx, clock, properties, meters, shutdown,
+				clockTrusted, Outbox.NONE);
+	}
+
+	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
+			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
+			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted, Outbox outbox) {
 		this.shutdown = shutdown;
 		this.clockTrusted = clockTrusted;
 		this.lease = new EngineLease(instanceId, store, properties.leaseTtl());
@@ -159,7 +167,7 @@ public class PollEngine implements SmartLifecycle {
 					public void done(Tracked pairing) {
 						PollEngine.this.done(pairing);
 					}
-				});
+				}, outbox);
 	}
 
 	/** This replica's current name in leases. */

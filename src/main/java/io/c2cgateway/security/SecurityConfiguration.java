@@ -49,7 +49,7 @@ class SecurityConfiguration {
 				.requestMatchers(HttpMethod.POST, "/api/v1/devices/*/access-token").hasAnyRole("ADMIN", "DEVICE")
 				.requestMatchers("/api/v1/device-models", "/api/v1/device-models/**", "/api/v1/api-keys",
 						"/api/v1/api-keys/**", "/api/v1/devices", "/api/v1/devices/**", "/api/v1/audit-events",
-						"/api/v1/stats")
+						"/api/v1/stats", "/api/v1/webhooks", "/api/v1/webhooks/**")
 				.hasRole("ADMIN")
 				// Fail closed: an API route gets a rule above before anyone may call it; unknown paths 404.
 				.requestMatchers("/api/**").access(new RouteWithoutRule(routes::getObject))

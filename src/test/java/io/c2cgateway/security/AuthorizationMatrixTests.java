@@ -80,6 +80,8 @@ class AuthorizationMatrixTests extends IntegrationTest {
 			Map.entry("POST /console/pairings/{id}/device-key", "console: session chain, StationConsoleBrowserTests"),
 			Map.entry("GET /sandbox/pair/{userCode}", "sandbox: the page a person enters a code on"),
 			Map.entry("POST /sandbox/faults", "sandbox: fault injection for tests and demos"),
+			Map.entry("POST /sandbox/webhooks", "sandbox: the built-in webhook receiver"),
+			Map.entry("GET /sandbox/webhooks", "sandbox: what the built-in webhook receiver got"),
 			Map.entry("GET /v3/api-docs", "docs: without a key by contract"),
 			Map.entry("GET /v3/api-docs.yaml", "docs: without a key by contract"),
 			Map.entry("GET /v3/api-docs/swagger-config", "docs: without a key by contract"),
@@ -197,6 +199,24 @@ class AuthorizationMatrixTests extends IntegrationTest {
 				(w) -> at("/api/v1/api-keys/" + w.freshKeyId()), 401, 401, 401, 403, 403, 403, 403, 204);
 		row(rows, "GET /api/v1/audit-events", fixed("/api/v1/audit-events"), null, 401, 401, 401, 403, 403, 403, 403, 200);
 		row(rows, "GET /api/v1/stats", fixed("/api/v1/stats"), null, 401, 401, 401, 403, 403, 403, 403, 200);
+		// Webhooks: ADMIN only.
+		row(rows, "GET /api/v1/webhooks", fixed("/api/v1/webhooks"), null, 401, 401, 401, 403, 403, 403, 403, 200);
+		row(rows, "POST /api/v1/webhooks",
+				(w) -> new Target("/api/v1/webhooks",
+						"{\"url\": \"http://127.0.0.1:9/matrix\", \"events\": [\"pairing.denied\"]}"),
+				null, 401, 401, 401, 403, 403, 403, 403, 201);
+		row(rows, "GET /api/v1/webhooks/{id}", (w) -> at("/api/v1/webhooks/" + w.webhook), null,
+				401, 401, 401, 403, 403, 403, 403, 200);
+		row(rows, "DELETE /api/v1/webhooks/{id}", (w) -> at("/api/v1/webhooks/" + w.webhook),
+				(w) -> at("/api/v1/webhooks/" + w.freshWebhook()), 401, 401, 401, 403, 403, 403, 403, 204);
+		row(rows, "POST /api/v1/webhooks/{id}/rotate-secret",
+				(w) -> at("/api/v1/webhooks/" + w.webhook + "/rotate-secret"), null,
+				401, 401, 401, 403, 403, 403, 403, 200);
+		row(rows, "GET /api/v1/webhooks/{id}/deliveries", (w) -> at("/api/v1/webhooks/" + w.webhook + "/deliveries"),
+				null, 401, 401, 401, 403, 403, 403, 403, 200);
+		row(rows, "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
+				(w) -> at("/api/v1/webhooks/" + w.webhook + "/deliveries/" + UUID.randomUUID() + "/retry"),
+				(w) -> at(w.finishedDelivery()), 401, 401, 401, 403, 403, 403, 403, 202);
 		// Last, and undone after the run: the ADMIN cell switches off the bootstrap key the matrix signs in with.
 		row(rows, "DELETE /api/v1/api-keys/bootstrap", (w) -> {
 			// Another ADMIN key must work, or switching the bootstrap key off is refused (409).
@@ -323,6 +343,31 @@ class AuthorizationMatrixTests extends IntegrationTest {
 
 		String freshPairedDevice() {
 			return freshAuthorized()[0];
+		}
+
+		final String webhook = freshWebhook();
+
+		String freshWebhook() {
+			return admin().post("/api/v1/webhooks", "{\"url\": \"http://127.0.0.1:9/matrix\", \"events\": [\"pairing.denied\"]}")
+				.json()
+				.path("id")
+				.asString();
+		}
+
+		/** The retry path of a delivery that failed: a revocation's event to an endpoint of its own. */
+		String finishedDelivery() {
+			String endpoint = admin()
+				.post("/api/v1/webhooks", "{\"url\": \"http://127.0.0.1:9/matrix\", \"events\": [\"device.revoked\"]}")
+				.json()
+				.path("id")
+				.asString();
+			assertThat(admin().post("/api/v1/devices/" + freshPairedDevice() + "/revoke", null).status()).isEqualTo(200);
+			String delivery = AuthorizationMatrixTests.this.jdbc
+				.sql("update webhook_delivery set status = 'FAILED' where endpoint_id = ? returning id")
+				.param(UUID.fromString(endpoint))
+				.query(String.class)
+				.single();
+			return "/api/v1/webhooks/" + endpoint + "/deliveries/" + delivery + "/retry";
 		}
 
 		String freshKeyId() {
