@@ -17,10 +17,13 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
+import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
+import io.c2cgateway.security.RefusedAuthentications;
 import io.c2cgateway.security.Role;
 
 /**
@@ -35,18 +38,36 @@ class ConsoleSecurityConfiguration {
 
 	@Bean
 	@Order(1)
-	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys) throws Exception {
+	SecurityFilterChain console(HttpSecurity http, ApiKeyService keys, RefusedAuthentications refusals,
+			AuditLog audit) throws Exception {
+		SavedRequestAwareAuthenticationSuccessHandler landing = new SavedRequestAwareAuthenticationSuccessHandler();
+		landing.setDefaultTargetUrl("/console");
 		http.securityMatcher("/", "/console", "/console/**")
 			.authenticationManager((attempt) -> signIn(keys, attempt.getCredentials()))
 			.formLogin((form) -> form.loginPage(SIGN_IN)
 				.loginProcessingUrl(SIGN_IN)
 				.passwordParameter("apiKey")
-				.defaultSuccessUrl("/console")
+				// Sign-ins are audited both ways: who opened a session, and keys tried and refused (the
+				// API's refusal record, under its cap, so a guessing script cannot flood the trail).
+				.successHandler((request, response, authentication) -> {
+					Caller caller = (Caller) authentication.getPrincipal();
+					audit.record(caller.actor(), "console.signed_in", "api_key", caller.keyId().toString(),
+							"remote=" + request.getRemoteAddr());
+					landing.onAuthenticationSuccess(request, response, authentication);
+				})
 				// DEVICE keys are real keys, only not for people: say so rather than "unknown key".
-				.failureHandler((request, response, ex) -> response
-					.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error")))
+				.failureHandler((request, response, ex) -> {
+					refusals.refused(request, request.getParameter("apiKey"));
+					response.sendRedirect(SIGN_IN + ((ex instanceof DisabledException) ? "?device" : "?error"));
+				})
 				.permitAll())
-			.logout((logout) -> logout.logoutUrl("/console/sign-out").logoutSuccessUrl(SIGN_IN + "?signedOut"))
+			.logout((logout) -> logout.logoutUrl("/console/sign-out")
+				.addLogoutHandler((request, response, authentication) -> {
+					if (authentication != null && authentication.getPrincipal() instanceof Caller caller) {
+						audit.record(caller.actor(), "console.signed_out", "api_key", caller.keyId().toString(), null);
+					}
+				})
+				.logoutSuccessUrl(SIGN_IN + "?signedOut"))
 			.httpBasic((basic) -> basic.disable())
 			.headers((headers) -> headers
 				// Pages show user codes and once a device key: nothing here is framed by others.

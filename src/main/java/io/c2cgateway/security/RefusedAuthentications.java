@@ -23,7 +23,7 @@ import io.c2cgateway.system.InvalidConfigurationException;
  * {@code gateway.auth.refused} all the same.
  */
 @Component
-class RefusedAuthentications {
+public class RefusedAuthentications {
 
 	private static final Logger log = LoggerFactory.getLogger(RefusedAuthentications.class);
 
@@ -61,8 +61,11 @@ class RefusedAuthentications {
 			.register(meters);
 	}
 
-	/** {@code presented} is the bearer value, or null when the header used another scheme. */
-	void refused(HttpServletRequest request, String presented) {
+	/**
+	 * {@code presented} is the bearer value (or the key typed into the console's sign-in form), or
+	 * null when the header used another scheme.
+	 */
+	public void refused(HttpServletRequest request, String presented) {
 		this.refused.increment();
 		if (!this.writes.tryConsume(1)) {
 			this.unaudited.increment();
