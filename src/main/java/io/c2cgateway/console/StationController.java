@@ -156,6 +156,17 @@ class StationController {
 			return !this.pairing.isPending();
 		}
 
+		/** What the page's live region reads out when the panel changes: the status, and a new code. */
+		public String announcement() {
+			return switch (this.pairing.status()) {
+				case "PENDING" -> "Waiting for approval. Code " + String.join(" ", String.valueOf(this.pairing.userCode()).split(""))
+						+ ((this.pairing.codesIssued() > 1) ? ", a new code." : ".");
+				case "AUTHORIZED" -> "Paired.";
+				default -> this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
+						+ this.reason;
+			};
+		}
+
 		public String countdown() {
 			return (this.secondsLeft / 60) + ":" + String.format("%02d", this.secondsLeft % 60);
 		}
