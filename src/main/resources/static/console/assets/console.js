@@ -1,6 +1,8 @@
 // The station page follows its pairing by fetching the server-rendered panel every second (the
 // session cookie authenticates it; an EventSource could not send an API key). The panel is swapped
-// only when something shown changed; in between, the countdown ticks here.
+// only when something shown changed; in between, the countdown ticks here. Every poll resets the
+// countdown to the server's figure, so a renewed code's new expiry shows at once. The batch page
+// follows its table the same way, less often (data-interval).
 (function () {
 	'use strict';
 
@@ -11,6 +13,8 @@
 		}
 		var url = panel.dataset.panelUrl;
 		var left = parseInt(panel.dataset.secondsLeft, 10) || 0;
+		var interval = parseInt(panel.dataset.interval, 10) || 1000;
+		var announce = document.getElementById('announce');
 		var busy = false;
 
 		function show(seconds) {
@@ -47,8 +51,18 @@
 					}
 					left = parseInt(next.dataset.secondsLeft, 10) || 0;
 					if (next.dataset.fingerprint !== panel.dataset.fingerprint) {
+						// Keep keyboard focus where it was (a link in the table, say) across the swap.
+						var focused = document.activeElement && panel.contains(document.activeElement)
+							? document.activeElement.id : null;
 						panel.replaceWith(next);
 						panel = next;
+						if (focused && document.getElementById(focused)) {
+							document.getElementById(focused).focus();
+						}
+						if (announce && next.dataset.announce) {
+							// A region that stays in the page: screen readers miss live regions swapped in whole.
+							announce.textContent = next.dataset.announce;
+						}
 						if (panel.dataset.terminal === 'true') {
 							clearInterval(timer);
 						}
@@ -61,7 +75,25 @@
 				.finally(function () {
 					busy = false;
 				});
-		}, 1000);
+		}, interval);
+	}
+
+	function fileFills() {
+		document.querySelectorAll('input[type=file][data-fills]').forEach(function (input) {
+			input.addEventListener('change', function () {
+				var file = input.files && input.files[0];
+				if (!file) {
+					return;
+				}
+				var reader = new FileReader();
+				reader.onload = function () {
+					var target = document.getElementById(input.dataset.fills);
+					target.value = String(reader.result);
+					target.focus();
+				};
+				reader.readAsText(file);
+			});
+		});
 	}
 
 	function copyButtons() {
@@ -92,5 +124,6 @@
 	document.addEventListener('DOMContentLoaded', function () {
 		follow();
 		copyButtons();
+		fileFills();
 	});
 })();

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
@@ -210,6 +211,126 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		assertThat(cookie.isHttpOnly()).isTrue();
 		assertThat(cookie.getSameSite()).isEqualTo("Lax");
 		assertThat(cookie.getPath()).isEqualTo("/console");
+	}
+
+	@Test
+	void countdownAndCodeFollowARenewalWithoutAReload() throws Exception {
+		String model = urlPairingModel();
+		signIn(newKey("STATION"));
+		String pairingId = startOnThePage(newDeviceId(), model, null);
+		JsonNode first = pairing(pairingId);
+		assertThat(browser.findElement(By.id("user-code")).getText()).isEqualTo(first.path("userCode").asString());
+		assertThat(secondsOnTheCountdown()).isBetween(100, 120);
+
+		// The sandbox's codes live 120 s: past that the engine fetches a fresh code for the same pairing.
+		for (int round = 0; round < 30 && pairing(pairingId).path("codesIssued").asInt() < 2; round++) {
+			advanceAndPoll(Duration.ofSeconds(5));
+		}
+		JsonNode renewed = pairing(pairingId);
+		assertThat(renewed.path("codesIssued").asInt()).isEqualTo(2);
+		assertThat(renewed.path("status").asString()).isEqualTo("PENDING");
+		String newCode = renewed.path("userCode").asString();
+
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.textToBe(By.id("user-code"), newCode));
+		assertThat(browser.findElement(By.id("renewals")).getText()).contains("code 2");
+		// The old code would be at 0:00 by now; the page counts down to the new code's expiry instead.
+		long expected = Duration.between(this.clock.instant(), Instant.parse(renewed.path("codeExpiresAt").asString()))
+			.toSeconds();
+		assertThat(secondsOnTheCountdown()).isBetween((int) expected - 5, (int) expected);
+		assertThat(decodeQr()).isEqualTo(renewed.path("verificationUriComplete").asString());
+		assertThat(browser.findElement(By.id("announce")).getText()).contains("a new code");
+		screenshot("station-renewed");
+	}
+
+	@Test
+	void deniedPairingSaysWhyAndTryAgainStartsANewOneForTheSameDevice() throws Exception {
+		String model = urlPairingModel();
+		String deviceId = newDeviceId();
+		signIn(newKey("STATION"));
+		String denied = startOnThePage(deviceId, model, "2.1.0");
+		String complete = pairing(denied).path("verificationUriComplete").asString();
+
+		String stationTab = browser.getWindowHandle();
+		browser.switchTo().newWindow(WindowType.TAB);
+		browser.get(complete);
+		browser.findElement(By.id("deny")).click();
+		assertThat(waitFor(By.id("decision")).getText()).isEqualTo("Denied");
+		browser.close();
+		browser.switchTo().window(stationTab);
+		advanceAndPoll(Duration.ofSeconds(5));
+
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.textToBe(By.id("status-heading"), "Denied"));
+		assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("The request was denied in Frame.io.");
+		assertThat(browser.findElement(By.id("announce")).getText()).startsWith("Denied.");
+		screenshot("station-denied");
+
+		browser.findElement(By.id("try-again")).click();
+		String code = waitFor(By.id("user-code")).getText();
+		String again = browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+		assertThat(again).isNotEqualTo(denied);
+		JsonNode retried = pairing(again);
+		assertThat(retried.path("status").asString()).isEqualTo("PENDING");
+		assertThat(retried.path("deviceId").asString()).isEqualTo(deviceId);
+		assertThat(retried.path("model").asString()).isEqualTo(model);
+		assertThat(retried.path("clientVersion").asString()).isEqualTo("2.1.0");
+		assertThat(code).isEqualTo(retried.path("userCode").asString());
+	}
+
+	@Test
+	void signInsAreAuditedWhetherAcceptedOrRefused() throws Exception {
+		Api.Response created = admin().post("/api/v1/api-keys", "{\"name\": \"audited-station\", \"role\": \"STATION\"}");
+		String keyId = created.json().path("id").asString();
+		String key = created.json().path("key").asString();
+
+		signIn(key);
+		assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Console");
+		assertThat(audited("console.signed_in", keyId)).singleElement().satisfies((detail) -> {
+			assertThat(detail).startsWith("remote=");
+		});
+		browser.findElement(By.cssSelector("button.link")).click();
+		assertThat(audited("console.signed_out", keyId)).hasSize(1);
+
+		assertThat(admin().delete("/api/v1/api-keys/" + keyId).status()).isIn(200, 204);
+		signIn(key);
+		assertThat(waitFor(By.cssSelector("[role=alert]")).getText()).contains("unknown or no longer valid");
+		assertThat(audited("auth.refused", keyId)).singleElement().satisfies((detail) -> {
+			assertThat(detail).contains("reason=revoked", "path=/console/sign-in", "method=POST");
+			assertThat(detail).doesNotContain(key);
+		});
+	}
+
+	private java.util.List<String> audited(String action, String subjectId) {
+		return this.jdbc.sql("select coalesce(detail, '') from audit_event where action = ? and subject_id = ? order by id")
+			.params(action, subjectId)
+			.query(String.class)
+			.list();
+	}
+
+	private String urlPairingModel() {
+		String model = "m-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		assertThat(admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"secret-of-" + model
+				+ "\", \"defaultClientVersion\": \"1.0.0\", \"urlPairing\": true}").status()).isEqualTo(201);
+		return model;
+	}
+
+	/** Starts a pairing through the form; returns its id once its page shows the code. */
+	private String startOnThePage(String deviceId, String model, String clientVersion) {
+		browser.get(url("/console/pairings/new"));
+		browser.findElement(By.id("deviceId")).sendKeys(deviceId);
+		browser.findElement(By.id("model")).sendKeys(model);
+		if (clientVersion != null) {
+			browser.findElement(By.id("clientVersion")).sendKeys(clientVersion);
+		}
+		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		waitFor(By.id("user-code"));
+		return browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+	}
+
+	private static int secondsOnTheCountdown() {
+		String[] parts = browser.findElement(By.id("countdown")).getText().split(":");
+		return Integer.parseInt(parts[0]) * 60 + Integer.parseInt(parts[1]);
 	}
 
 	private void signIn(String key) {
