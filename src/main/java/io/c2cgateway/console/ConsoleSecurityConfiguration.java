@@ -1,7 +1,6 @@
 package io.c2cgateway.console;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.servlet.DispatcherType;
@@ -12,9 +11,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.DisabledException;
-import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
@@ -91,7 +88,7 @@ class ConsoleSecurityConfiguration {
 		return http.build();
 	}
 
-	private static UsernamePasswordAuthenticationToken signIn(ApiKeyService keys, Object credentials) {
+	private static ConsoleAuthentication signIn(ApiKeyService keys, Object credentials) {
 		Optional<Caller> caller = (credentials instanceof String presented) ? keys.authenticate(presented.trim())
 				: Optional.empty();
 		if (caller.isEmpty()) {
@@ -100,8 +97,7 @@ class ConsoleSecurityConfiguration {
 		if (caller.get().role() == Role.DEVICE) {
 			throw new DisabledException("Device keys cannot sign in to the console");
 		}
-		return UsernamePasswordAuthenticationToken.authenticated(caller.get(), null,
-				List.of(new SimpleGrantedAuthority("ROLE_" + caller.get().role().name())));
+		return new ConsoleAuthentication(caller.get());
 	}
 
 	private static final String FORBIDDEN_PAGE = """
