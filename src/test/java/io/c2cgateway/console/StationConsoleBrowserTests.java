@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
@@ -301,6 +302,32 @@ class StationConsoleBrowserTests extends IntegrationTest {
 			assertThat(detail).contains("reason=revoked", "path=/console/sign-in", "method=POST");
 			assertThat(detail).doesNotContain(key);
 		});
+	}
+
+	@Test
+	void sandboxDecisionsPostedFromAnotherSiteAreRefusedAndOwnPageDecisionsWork() throws Exception {
+		String model = urlPairingModel();
+		String deviceId = newDeviceId();
+		String code = startPairing(newKey("STATION"), deviceId, model, null).path("userCode").asString();
+
+		// What a browser sends for a form on another site (or another port of localhost) posting here.
+		for (String path : List.of("/sandbox/pair/decision", "/sandbox/user-codes/" + code + "/approve")) {
+			HttpResponse<String> forged = send(HttpRequest.newBuilder(URI.create(url(path)))
+				.header("Sec-Fetch-Site", path.contains("user-codes") ? "same-site" : "cross-site")
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.POST(HttpRequest.BodyPublishers.ofString("userCode=" + code + "&decision=approve")));
+			assertThat(forged.statusCode()).as(path).isEqualTo(403);
+			assertThat(forged.body()).contains("cross_site_request");
+		}
+		assertThat(this.simulator.userCodeOf(deviceId)).contains(code);
+
+		// The sandbox's own page posts same-origin, and its decision takes.
+		browser.get(url("/sandbox/pair/" + code));
+		browser.findElement(By.id("approve")).click();
+		assertThat(waitFor(By.id("decision")).getText()).isEqualTo("Approved");
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(admin().get("/api/v1/pairings?deviceId=" + deviceId).json().path("items").get(0).path("status")
+			.asString()).isEqualTo("AUTHORIZED");
 	}
 
 	private java.util.List<String> audited(String action, String subjectId) {
