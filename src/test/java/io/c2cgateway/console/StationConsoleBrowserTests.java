@@ -223,8 +223,14 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		assertThat(browser.findElement(By.id("user-code")).getText()).isEqualTo(first.path("userCode").asString());
 		assertThat(secondsOnTheCountdown()).isBetween(100, 120);
 
-		// The sandbox's codes live 120 s: past that the engine fetches a fresh code for the same pairing.
-		for (int round = 0; round < 30 && pairing(pairingId).path("codesIssued").asInt() < 2; round++) {
+		// The sandbox's codes live 120 s. Near the end of the first one the page counts its last seconds...
+		for (int round = 0; round < 20; round++) {
+			advanceAndPoll(Duration.ofSeconds(5));
+		}
+		assertThat(pairing(pairingId).path("codesIssued").asInt()).isEqualTo(1);
+		new WebDriverWait(browser, Duration.ofSeconds(10)).until((page) -> secondsOnTheCountdown() <= 20);
+		// ...then the engine fetches a fresh code for the same pairing.
+		for (int round = 0; round < 10 && pairing(pairingId).path("codesIssued").asInt() < 2; round++) {
 			advanceAndPoll(Duration.ofSeconds(5));
 		}
 		JsonNode renewed = pairing(pairingId);
