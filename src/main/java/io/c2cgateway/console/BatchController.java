@@ -199,6 +199,7 @@ class BatchController {
 		int started = 0;
 		int finished = 0;
 		int authorized = 0;
+		boolean awaitsLanding = false;
 		for (BatchRow row : batch.rows()) {
 			Pairing pairing = (row.pairingId() != null) ? current.get(row.pairingId()) : null;
 			if (row.pairingId() != null) {
@@ -211,13 +212,14 @@ class BatchController {
 				finished++;
 				if ("AUTHORIZED".equals(pairing.status())) {
 					authorized++;
+					awaitsLanding |= StationController.awaitsLanding(pairing, this.clock);
 				}
 			}
 			rows.add(new RowScreen(row, pairing, detail(row, pairing)));
 			state.append((pairing != null) ? pairing.version() + ":" + (pairing.frameioDevice() != null) : "-")
 				.append(',');
 		}
-		return new BatchScreen(batch, rows, started, finished, authorized, digest(state.toString()));
+		return new BatchScreen(batch, rows, started, finished, authorized, awaitsLanding, digest(state.toString()));
 	}
 
 	private static String detail(BatchRow row, Pairing pairing) {
@@ -313,10 +315,15 @@ class BatchController {
 
 	/** A batch as its page shows it; {@code fingerprint} changes whenever any row shown does. */
 	record BatchScreen(ConsoleBatch batch, List<RowScreen> rows, int started, int finished, int authorized,
-			String fingerprint) {
+			boolean awaitsLanding, String fingerprint) {
 
+		/** Nothing more will change: every pairing ended, and Frame.io said where the paired ones landed. */
 		public boolean terminal() {
-			return this.finished >= this.started;
+			return this.finished >= this.started && !this.awaitsLanding;
+		}
+
+		public int interval() {
+			return (this.finished < this.started) ? 2000 : 5000;
 		}
 
 		public int percent() {

@@ -118,6 +118,7 @@ class StationBatchBrowserTests extends IntegrationTest {
 				advanceAndPoll(Duration.ofSeconds(5));
 				new WebDriverWait(browser, Duration.ofSeconds(10)).until((page) -> percent() == 33);
 				assertThat(statuses()).containsExactly("AUTHORIZED", "PENDING", "PENDING");
+				screenshot("batch-progress");
 			}
 		}
 		advanceAndPoll(Duration.ofSeconds(5));

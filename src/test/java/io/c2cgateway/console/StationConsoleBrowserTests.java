@@ -36,6 +36,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+
+import io.c2cgateway.pairing.FrameioDeviceLookupDriver;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
@@ -51,6 +55,9 @@ class StationConsoleBrowserTests extends IntegrationTest {
 	private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
 	private static Path profile;
+
+	@Autowired
+	private ApplicationContext context;
 
 	private static WebDriver browser;
 
@@ -138,6 +145,13 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		// No reload: the page's own polling brings the outcome.
 		new WebDriverWait(browser, Duration.ofSeconds(10))
 			.until(ExpectedConditions.textToBe(By.id("status-heading"), "Paired"));
+		assertThat(browser.findElement(By.id("announce")).getText()).isEqualTo("Paired.");
+		// Where the device landed comes later, from its own call to Frame.io: the page keeps asking for it.
+		assertThat(browser.findElements(By.id("frameio-device"))).isEmpty();
+		assertThat(FrameioDeviceLookupDriver.runOnce(this.context)).isPositive();
+		assertThat(new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.visibilityOfElementLocated(By.id("frameio-device"))).getText())
+			.contains("project Sandbox Project");
 		screenshot("station-authorized");
 
 		browser.findElement(By.id("reveal-key")).click();
