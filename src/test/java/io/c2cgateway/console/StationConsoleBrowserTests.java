@@ -262,6 +262,20 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		assertThat(decodeQr()).isEqualTo(renewed.path("verificationUriComplete").asString());
 		assertThat(browser.findElement(By.id("announce")).getText()).contains("a new code");
 		screenshot("station-renewed");
+
+		// On a tablet held upright: code and QR code stacked, nothing wider than the screen.
+		browser.manage().window().setSize(new org.openqa.selenium.Dimension(820, 1180));
+		try {
+			Long overflow = (Long) ((ChromeDriver) browser)
+				.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+			assertThat(overflow).isLessThanOrEqualTo(0L);
+			assertThat(browser.findElement(By.id("user-code")).isDisplayed()).isTrue();
+			assertThat(decodeQr()).isEqualTo(renewed.path("verificationUriComplete").asString());
+			screenshot("station-tablet");
+		}
+		finally {
+			browser.manage().window().setSize(new org.openqa.selenium.Dimension(1366, 768));
+		}
 	}
 
 	@Test
