@@ -175,6 +175,28 @@ class StationBatchBrowserTests extends IntegrationTest {
 	}
 
 	@Test
+	void lineRefusedWhenStartingShowsNotStartedWithTheReasonWhileTheOthersGoAhead() throws Exception {
+		String model = newModel();
+		String taken = newDeviceId();
+		String free = newDeviceId();
+		startPairing(newKey("STATION"), taken, model, null);
+		signIn(newKey("STATION"));
+
+		browser.get(url("/console/batches/new"));
+		paste(taken + "\n" + free + "\n");
+		browser.findElement(By.id("model")).sendKeys(model);
+		browser.findElement(By.id("start-batch")).click();
+
+		waitFor(By.id("batch-table"));
+		assertThat(statuses()).containsExactly("NOT_STARTED", "PENDING");
+		assertThat(browser.findElement(By.cssSelector("tr[data-device-id='" + taken + "'] td:last-child")).getText())
+			.startsWith("Not started: ");
+		assertThat(browser.findElement(By.id("progress-label")).getText())
+			.isEqualTo("0 of 1 finished, 0 paired, 1 not started");
+		assertThat(admin().get("/api/v1/pairings?deviceId=" + free).json().path("items").size()).isEqualTo(1);
+	}
+
+	@Test
 	void batchPageIsUsableOnATabletWidth() throws Exception {
 		String model = newModel();
 		signIn(newKey("STATION"));
