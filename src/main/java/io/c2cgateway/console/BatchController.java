@@ -98,12 +98,13 @@ class BatchController {
 		}
 		if (problem == null) {
 			Map<String, Long> seen = new LinkedHashMap<>();
+			Map<String, Boolean> knownModels = new LinkedHashMap<>();
 			for (BatchCsv.Line line : lines) {
 				NewPairing request = new NewPairing(blankToNull(line.deviceId()),
 						(line.model() != null) ? line.model() : blankToNull(form.model()),
 						(line.clientVersion() != null) ? line.clientVersion() : blankToNull(form.clientVersion()), null,
 						null);
-				String error = lineProblem(line, request, seen);
+				String error = lineProblem(line, request, seen, knownModels);
 				if (error != null) {
 					lineErrors.add(new LineError(line.number(), line.deviceId(), error));
 				}
@@ -162,7 +163,8 @@ class BatchController {
 	}
 
 	/** The first thing wrong with a line, in words for the person who pasted it; null when it may start. */
-	private String lineProblem(BatchCsv.Line line, NewPairing request, Map<String, Long> seen) {
+	private String lineProblem(BatchCsv.Line line, NewPairing request, Map<String, Long> seen,
+			Map<String, Boolean> knownModels) {
 		if (line.problem() != null) {
 			return "The line " + line.problem() + ".";
 		}
@@ -185,7 +187,8 @@ class BatchController {
 		if (earlier != null) {
 			return "The device is already on line " + earlier + ".";
 		}
-		if (this.models.find(request.model()).isEmpty()) {
+		// One look-up per model, not per line: a list of 500 usually names one or two.
+		if (!knownModels.computeIfAbsent(request.model(), (name) -> this.models.find(name).isPresent())) {
 			return "There is no device model named '" + request.model() + "'.";
 		}
 		return null;

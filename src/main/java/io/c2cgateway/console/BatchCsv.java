@@ -12,7 +12,8 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * The station's batch list: one device a line, {@code deviceId[,model[,clientVersion]]}, with an
- * optional header line naming those columns in any order. Only reads: whether a row may be
+ * optional first line naming those columns in any order (it is the header when one of its cells
+ * says {@code deviceId}). Only reads: whether a row may be
  * started is the controller's business. Line numbers are the pasted text's, so a worker can find
  * the row an error names.
  */
@@ -43,7 +44,7 @@ final class BatchCsv {
 			for (CSVRecord record : parser) {
 				long number = parser.getCurrentLineNumber();
 				List<String> values = List.of(record.values());
-				if (first && !values.isEmpty() && DEVICE_ID.equals(normalized(values.get(0)))) {
+				if (first && values.stream().map(BatchCsv::normalized).anyMatch(DEVICE_ID::equals)) {
 					columns = header(values, number);
 					first = false;
 					continue;
