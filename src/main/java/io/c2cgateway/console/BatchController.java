@@ -1,6 +1,5 @@
 package io.c2cgateway.console;
 
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,7 +14,6 @@ import java.util.Objects;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpSession;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 
@@ -40,18 +38,15 @@ import io.c2cgateway.system.ApiException;
  * Batch mode of the station page: a CSV list of devices started as one batch through the API's
  * batch service, then followed in one table. The list is checked whole first and nothing starts
  * while any line is wrong, so a worker fixes the paste and sends it again rather than sorting out
- * which half went through. What a batch started is kept in the session (stored in PostgreSQL, so
- * any replica shows it); the pairings themselves are read afresh, as the caller may see them.
+ * which half went through. What a batch started is stored (so any replica, and any session of the
+ * same key, shows it); the pairings themselves are read afresh, as the caller may see them.
  */
 @Controller
 class BatchController {
 
-	static final String SESSION_BATCHES = "console.batches";
-
-	/** A session keeps the latest few batches; older ones stay visible in the pairing list of the API. */
-	private static final int KEPT_BATCHES = 20;
-
 	private final PairingBatch batch;
+
+	private final ConsoleBatches batches;
 
 	private final PairingService pairings;
 
@@ -61,9 +56,10 @@ class BatchController {
 
 	private final Clock clock;
 
-	BatchController(PairingBatch batch, PairingService pairings, DeviceModelService models, Validator validator,
-			Clock clock) {
+	BatchController(PairingBatch batch, ConsoleBatches batches, PairingService pairings, DeviceModelService models,
+			Validator validator, Clock clock) {
 		this.batch = batch;
+		this.batches = batches;
 		this.pairings = pairings;
 		this.models = models;
 		this.validator = validator;
@@ -80,8 +76,8 @@ class BatchController {
 
 	@PostMapping("/console/batches")
 	String start(@RequestParam(defaultValue = "") String csv, @RequestParam(defaultValue = "") String model,
-			@RequestParam(defaultValue = "") String clientVersion, @AuthenticationPrincipal Caller caller,
-			HttpSession session, Model page, HttpServletResponse response) {
+			@RequestParam(defaultValue = "") String clientVersion, @AuthenticationPrincipal Caller caller, Model page,
+			HttpServletResponse response) {
 		BatchForm form = new BatchForm(csv, model.trim(), clientVersion.trim());
 		List<LineError> lineErrors = new ArrayList<>();
 		String problem = null;
@@ -129,23 +125,23 @@ class BatchController {
 					(result.pairing() != null) ? result.pairing().id() : null,
 					(result.problem() != null) ? String.valueOf(result.problem().get("detail")) : null));
 		}
-		ConsoleBatch started = new ConsoleBatch(UUID.randomUUID().toString(), this.clock.instant(), rows);
-		keep(session, started);
+		ConsoleBatch started = new ConsoleBatch(UUID.randomUUID(), this.clock.instant(), rows);
+		this.batches.insert(started, caller);
 		return "redirect:/console/batches/" + started.id();
 	}
 
 	@GetMapping("/console/batches/{id}")
-	String show(@PathVariable String id, @AuthenticationPrincipal Caller caller, HttpSession session, Model page) {
-		page.addAttribute("b", screen(find(session, id), caller));
+	String show(@PathVariable String id, @AuthenticationPrincipal Caller caller, Model page) {
+		page.addAttribute("b", screen(find(id, caller), caller));
 		return "console/batch";
 	}
 
 	/** The live table, fetched again every two seconds while any of the batch is pending. */
 	@GetMapping("/console/batches/{id}/panel")
-	String panel(@PathVariable String id, @AuthenticationPrincipal Caller caller, HttpSession session, Model page,
+	String panel(@PathVariable String id, @AuthenticationPrincipal Caller caller, Model page,
 			HttpServletResponse response) {
 		response.setHeader("Cache-Control", "no-store");
-		page.addAttribute("b", screen(find(session, id), caller));
+		page.addAttribute("b", screen(find(id, caller), caller));
 		return "console/batch :: panel";
 	}
 
@@ -241,29 +237,16 @@ class BatchController {
 		return StationController.reason(pairing);
 	}
 
-	private static ConsoleBatch find(HttpSession session, String id) {
-		ConsoleBatch batch = batches(session).get(id);
-		if (batch == null) {
-			// As for pairings: no difference between "never existed" and "not yours".
+	private ConsoleBatch find(String id, Caller caller) {
+		UUID uuid;
+		try {
+			uuid = UUID.fromString(id);
+		}
+		catch (IllegalArgumentException notUuid) {
 			throw ApiException.notFound("Batch");
 		}
-		return batch;
-	}
-
-	@SuppressWarnings("unchecked")
-	private static Map<String, ConsoleBatch> batches(HttpSession session) {
-		Object kept = session.getAttribute(SESSION_BATCHES);
-		return (kept instanceof Map<?, ?> map) ? (Map<String, ConsoleBatch>) map : Map.of();
-	}
-
-	private static void keep(HttpSession session, ConsoleBatch batch) {
-		// A new map each time: the session store writes an attribute back only when it is set again.
-		LinkedHashMap<String, ConsoleBatch> kept = new LinkedHashMap<>(batches(session));
-		kept.put(batch.id(), batch);
-		while (kept.size() > KEPT_BATCHES) {
-			kept.remove(kept.keySet().iterator().next());
-		}
-		session.setAttribute(SESSION_BATCHES, kept);
+		// As for pairings: no difference between "never existed" and "not yours".
+		return this.batches.find(uuid, caller).orElseThrow(() -> ApiException.notFound("Batch"));
 	}
 
 	private static String blankToNull(String value) {
@@ -287,12 +270,12 @@ class BatchController {
 	record LineError(long line, String deviceId, String message) {
 	}
 
-	/** What a batch started, kept in the session: one row per line of the list. */
-	record ConsoleBatch(String id, Instant startedAt, List<BatchRow> rows) implements Serializable {
+	/** What a batch started: one row per line of the list. */
+	record ConsoleBatch(UUID id, Instant startedAt, List<BatchRow> rows) {
 	}
 
 	/** {@code pairingId} when the line started a pairing, else {@code problem} says why not. */
-	record BatchRow(long line, String deviceId, String model, UUID pairingId, String problem) implements Serializable {
+	record BatchRow(long line, String deviceId, String model, UUID pairingId, String problem) {
 	}
 
 	record RowScreen(BatchRow row, Pairing pairing, String detail) {

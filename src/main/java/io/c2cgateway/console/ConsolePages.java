@@ -36,7 +36,7 @@ class ConsolePages {
 		if (status == HttpStatus.NOT_FOUND) {
 			// The API's 404 hides whether the pairing exists; so does the page.
 			page.addObject("title", "Not found");
-			page.addObject("detail", ex.getMessage().startsWith("Batch") ? "There is no such batch in this session."
+			page.addObject("detail", ex.getMessage().startsWith("Batch") ? "There is no such batch, or it is not yours to see."
 					: "There is no such pairing, or it is not yours to see.");
 		}
 		else {

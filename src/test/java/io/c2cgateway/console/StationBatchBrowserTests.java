@@ -213,14 +213,20 @@ class StationBatchBrowserTests extends IntegrationTest {
 	}
 
 	@Test
-	void anotherSessionCannotOpenTheBatch() throws Exception {
+	void batchIsOpenToItsKeyInANewSessionAndNotFoundForAnotherStation() throws Exception {
 		String model = newModel();
-		signIn(newKey("STATION"));
+		String station = newKey("STATION");
+		signIn(station);
 		browser.get(url("/console/batches/new"));
 		paste(newDeviceId() + "," + model + "\n");
 		browser.findElement(By.id("start-batch")).click();
 		waitFor(By.id("batch-table"));
 		String batchUrl = browser.getCurrentUrl();
+
+		browser.manage().deleteAllCookies();
+		signIn(station);
+		browser.get(batchUrl);
+		assertThat(statuses()).containsExactly("PENDING");
 
 		browser.manage().deleteAllCookies();
 		signIn(newKey("STATION"));
@@ -229,6 +235,8 @@ class StationBatchBrowserTests extends IntegrationTest {
 		HttpResponse<String> panel = send(HttpRequest.newBuilder(URI.create(batchUrl + "/panel"))
 			.header("Cookie", "C2C_CONSOLE=" + browser.manage().getCookieNamed("C2C_CONSOLE").getValue()));
 		assertThat(panel.statusCode()).isEqualTo(404);
+		browser.get(url("/console/batches/not-a-batch"));
+		assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not found");
 	}
 
 	private static void paste(String text) {
@@ -251,6 +259,9 @@ class StationBatchBrowserTests extends IntegrationTest {
 		browser.get(url("/console/sign-in"));
 		browser.findElement(By.id("apiKey")).sendKeys(key);
 		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		// Until the answer has landed: a navigation right after the click would cancel the sign-in.
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until((page) -> !page.getCurrentUrl().endsWith("/console/sign-in"));
 	}
 
 	private String url(String path) {

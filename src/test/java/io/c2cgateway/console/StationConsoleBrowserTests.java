@@ -400,6 +400,9 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		browser.get(url("/console/sign-in"));
 		browser.findElement(By.id("apiKey")).sendKeys(key);
 		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		// Until the answer has landed: a navigation right after the click would cancel the sign-in.
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until((page) -> !page.getCurrentUrl().endsWith("/console/sign-in"));
 	}
 
 	private String url(String path) {
