@@ -116,9 +116,42 @@
 		});
 	}
 
+	// A CSV file is read into the list box, so the worker sees (and may fix) it before starting.
+	function fileFills() {
+		document.querySelectorAll('input[type=file][data-fills]').forEach(function (input) {
+			input.addEventListener('change', function () {
+				var file = input.files && input.files[0];
+				if (!file) {
+					return;
+				}
+				var reader = new FileReader();
+				reader.onload = function () {
+					var target = document.getElementById(input.dataset.fills);
+					target.value = String(reader.result);
+					target.focus();
+				};
+				reader.readAsText(file);
+			});
+		});
+	}
+
+	// A batch of hundreds takes a while to start: one click, and a sign that it is under way.
+	function busyForms() {
+		document.querySelectorAll('form[data-busy-label]').forEach(function (form) {
+			form.addEventListener('submit', function () {
+				var button = form.querySelector('button[type=submit]');
+				if (button) {
+					button.disabled = true;
+					button.textContent = form.dataset.busyLabel;
+				}
+			});
+		});
+	}
+
 	document.addEventListener('DOMContentLoaded', function () {
 		follow();
 		copyButtons();
 		fileFills();
+		busyForms();
 	});
 })();

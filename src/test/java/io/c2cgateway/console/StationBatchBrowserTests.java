@@ -77,6 +77,14 @@ class StationBatchBrowserTests extends IntegrationTest {
 		}
 	}
 
+	@org.junit.jupiter.api.AfterEach
+	void noScriptErrors() {
+		// A script that throws leaves the page looking right and dead: fail on it here.
+		assertThat(browser.manage().logs().get("browser").getAll())
+			.filteredOn((entry) -> entry.getMessage().contains("/console/assets/"))
+			.isEmpty();
+	}
+
 	@BeforeEach
 	void signedOut() {
 		browser.manage().window().setSize(new Dimension(1366, 768));
@@ -197,14 +205,27 @@ class StationBatchBrowserTests extends IntegrationTest {
 	}
 
 	@Test
-	void batchPageIsUsableOnATabletWidth() throws Exception {
+	void batchFromALoadedFileWorksOnATabletWidth() throws Exception {
 		String model = newModel();
 		signIn(newKey("STATION"));
 		browser.manage().window().setSize(new Dimension(820, 1180));
 		browser.get(url("/console/batches/new"));
-		paste(newDeviceId() + "," + model + "\n" + newDeviceId() + "," + model + "\n");
+		// A file loaded from the tablet fills the list, to be checked before starting.
+		String list = newDeviceId() + "," + model + "\n" + newDeviceId() + "," + model + "\n";
+		Path file = Files.createTempFile("devices", ".csv");
+		try {
+			Files.writeString(file, list);
+			browser.findElement(By.id("csv-file")).sendKeys(file.toAbsolutePath().toString());
+			new WebDriverWait(browser, Duration.ofSeconds(10))
+				.until((page) -> !page.findElement(By.id("csv")).getDomProperty("value").isEmpty());
+			assertThat(browser.findElement(By.id("csv")).getDomProperty("value")).isEqualTo(list);
+		}
+		finally {
+			Files.deleteIfExists(file);
+		}
 		browser.findElement(By.id("start-batch")).click();
 		waitFor(By.id("batch-table"));
+		assertThat(statuses()).containsExactly("PENDING", "PENDING");
 		// Nothing wider than the window: no sideways scrolling of the page itself.
 		Long scrollWidth = (Long) ((ChromeDriver) browser).executeScript("return document.documentElement.scrollWidth");
 		Long clientWidth = (Long) ((ChromeDriver) browser).executeScript("return document.documentElement.clientWidth");
@@ -244,15 +265,16 @@ class StationBatchBrowserTests extends IntegrationTest {
 		((ChromeDriver) browser).executeScript("document.getElementById('csv').value = arguments[0];", text);
 	}
 
+	// Read in one script: the table may be swapped for a newer one between two WebDriver calls.
+	@SuppressWarnings("unchecked")
 	private static List<String> statuses() {
-		return browser.findElements(By.cssSelector("#batch-table tbody tr"))
-			.stream()
-			.map((row) -> row.getDomAttribute("data-status"))
-			.toList();
+		return (List<String>) ((ChromeDriver) browser).executeScript(
+				"return Array.from(document.querySelectorAll('#batch-table tbody tr')).map((row) => row.dataset.status);");
 	}
 
 	private static int percent() {
-		return Integer.parseInt(browser.findElement(By.id("progress")).getDomAttribute("data-percent"));
+		return Integer.parseInt((String) ((ChromeDriver) browser)
+			.executeScript("return document.getElementById('progress').dataset.percent;"));
 	}
 
 	private void signIn(String key) {

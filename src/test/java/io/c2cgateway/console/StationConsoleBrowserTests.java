@@ -96,6 +96,14 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		}
 	}
 
+	@org.junit.jupiter.api.AfterEach
+	void noScriptErrors() {
+		// A script that throws leaves the page looking right and dead: fail on it here.
+		assertThat(browser.manage().logs().get("browser").getAll())
+			.filteredOn((entry) -> entry.getMessage().contains("/console/assets/"))
+			.isEmpty();
+	}
+
 	@BeforeEach
 	void signedOut() {
 		browser.get(url("/console/sign-in"));
