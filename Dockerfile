@@ -22,8 +22,22 @@ COPY --from=build /workspace/application.jar ./
 RUN java -Djarmode=tools -jar application.jar extract --layers --launcher --destination extracted
 
 FROM eclipse-temurin:25-jre
+# What is running, for registries and scanners (OCI annotations). The build passes them, e.g.
+#   --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)"
+#   --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" --build-arg SOURCE=<repository URL>
+# .git is not copied into the build, so the revision also goes to /actuator/info (info.image.*).
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=unknown
 LABEL org.opencontainers.image.title="c2c-gateway" \
-      org.opencontainers.image.description="Provisioning gateway for Frame.io Camera to Cloud devices"
+      org.opencontainers.image.description="Provisioning gateway for Frame.io Camera to Cloud devices" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}"
+ENV INFO_IMAGE_VERSION="${VERSION}" \
+    INFO_IMAGE_REVISION="${REVISION}"
 # A fixed numeric id, so that Kubernetes can verify runAsNonRoot and manifests can name it.
 RUN groupadd --system --gid 10001 gateway \
     && useradd --system --uid 10001 --gid gateway --no-create-home --home-dir /nonexistent \

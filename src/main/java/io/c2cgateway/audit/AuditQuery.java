@@ -8,14 +8,14 @@ import java.util.Base64;
  * Filters and page of {@code GET /api/v1/audit-events}, already validated. {@code after} is a
  * time: only events recorded strictly later are listed. Pages go newest first.
  */
-record AuditQuery(String subjectId, String action, Instant after, int limit, Long beforeId) {
+public record AuditQuery(String subjectId, String action, Instant after, int limit, Long beforeId) {
 
 	/** The id the next page starts below, opaque to callers. */
 	static String cursorAfter(long lastId) {
 		return Base64.getUrlEncoder().withoutPadding().encodeToString(("a:" + lastId).getBytes(StandardCharsets.UTF_8));
 	}
 
-	static long decodeCursor(String cursor) {
+	public static long decodeCursor(String cursor) {
 		String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
 		if (!raw.startsWith("a:")) {
 			throw new IllegalArgumentException("cursor");

@@ -23,7 +23,7 @@ public class AuditTrail {
 		this.jdbc = jdbc;
 	}
 
-	Page list(AuditQuery query) {
+	public Page list(AuditQuery query) {
 		StringBuilder sql = new StringBuilder(
 				"select id, at, actor, action, subject_type, subject_id, detail from audit_event where true");
 		List<Object> params = new ArrayList<>();
@@ -68,7 +68,7 @@ public class AuditTrail {
 				rs.getString("detail"));
 	}
 
-	record Page(List<AuditEvent> items, String nextCursor) {
+	public record Page(List<AuditEvent> items, String nextCursor) {
 	}
 
 }

@@ -77,6 +77,8 @@ class ConsoleSecurityConfiguration {
 				.dispatcherTypeMatchers(DispatcherType.FORWARD, DispatcherType.ERROR).permitAll()
 				// By path: formLogin's own permitAll matches the exact URL, so ?signedOut would be refused.
 				.requestMatchers("/", SIGN_IN, "/console/assets/**").permitAll()
+				// The fleet view is the admin's, as the API's fleet routes are.
+				.requestMatchers("/console/fleet", "/console/fleet/**").hasRole("ADMIN")
 				.requestMatchers("/console", "/console/**").hasAnyRole("ADMIN", "STATION")
 				.anyRequest().denyAll())
 			.exceptionHandling((exceptions) -> exceptions.accessDeniedHandler((request, response, ex) -> {

@@ -89,11 +89,11 @@ public class DeviceService {
 		});
 	}
 
-	DeviceView get(String deviceId) {
+	public DeviceView get(String deviceId) {
 		return this.store.find(requireId(deviceId)).map(DeviceRow::view).orElseThrow(() -> ApiException.notFound("Device"));
 	}
 
-	Page list(DeviceQuery query) {
+	public Page list(DeviceQuery query) {
 		List<DeviceRow> rows = this.store.list(query);
 		String next = null;
 		if (rows.size() > query.limit()) {
@@ -153,7 +153,7 @@ public class DeviceService {
 	 * confirms or refuses, or the tokens die by themselves. Revoking a revoked device changes nothing
 	 * and answers the same.
 	 */
-	DeviceView revoke(String deviceId, Caller caller) {
+	public DeviceView revoke(String deviceId, Caller caller) {
 		String id = requireId(deviceId);
 		UUID job = this.tx.execute((status) -> {
 			DeviceRow device = this.store.lock(id).orElseThrow(() -> ApiException.notFound("Device"));
@@ -209,7 +209,7 @@ public class DeviceService {
 		return deviceId;
 	}
 
-	record Page(List<DeviceView> items, String nextCursor) {
+	public record Page(List<DeviceView> items, String nextCursor) {
 	}
 
 	/** Shown once, in the response that issues it. */

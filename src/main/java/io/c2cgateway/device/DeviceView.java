@@ -8,7 +8,7 @@ import java.util.UUID;
  * {@code DONE}, {@code PENDING}, {@code FAILED} or {@code EXPIRED} once the device is revoked, null
  * before; {@code upstreamRevocationError} is Frame.io's error code when it is {@code FAILED}, else null.
  */
-record DeviceView(String deviceId, String model, String clientVersion, String state, Instant pairedAt,
+public record DeviceView(String deviceId, String model, String clientVersion, String state, Instant pairedAt,
 		Instant accessTokenExpiresAt, Instant refreshTokenExpiresAt, Instant lastRefreshAt, UUID lastPairingId,
 		Instant revokedAt, String upstreamRevocation, String upstreamRevocationError) {
 }

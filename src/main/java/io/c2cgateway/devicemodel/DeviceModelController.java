@@ -2,7 +2,6 @@ package io.c2cgateway.devicemodel;
 
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
@@ -23,17 +22,10 @@ import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
-import io.c2cgateway.system.Patterns;
 
 @RestController
 @RequestMapping("/api/v1/device-models")
 class DeviceModelController {
-
-	private static final Pattern MODEL = Pattern.compile(Patterns.MODEL);
-
-	private static final Pattern SEMVER = Pattern.compile(Patterns.SEMVER);
-
-	private static final Pattern SCOPE = Pattern.compile("^\\s*(asset_create|offline)(\\s+(asset_create|offline))*\\s*$");
 
 	private final DeviceModelService models;
 
@@ -46,23 +38,8 @@ class DeviceModelController {
 	@ApiResponse(responseCode = "200", description = "Updated")
 	ResponseEntity<DeviceModelView> put(@PathVariable String model, @Valid @RequestBody ModelRequest request,
 			@AuthenticationPrincipal Caller caller) {
-		List<FieldProblem> problems = new java.util.ArrayList<>();
-		if (!MODEL.matcher(model).matches()) {
-			problems.add(new FieldProblem("model", "must match " + Patterns.MODEL));
-		}
-		if (request.clientSecret() != null && request.clientSecret().isBlank()) {
-			problems.add(new FieldProblem("clientSecret", "must not be blank"));
-		}
-		if (request.scope() != null && !SCOPE.matcher(request.scope()).matches()) {
-			problems.add(new FieldProblem("scope", "must be space separated values of asset_create, offline"));
-		}
-		else if (request.scope() != null && !List.of(request.scope().trim().split("\\s+")).contains("offline")) {
-			// Without it Frame.io issues no refresh token: the gateway could never refresh the device.
-			problems.add(new FieldProblem("scope", "must contain offline"));
-		}
-		if (request.defaultClientVersion() != null && !SEMVER.matcher(request.defaultClientVersion()).matches()) {
-			problems.add(new FieldProblem("defaultClientVersion", "must be a semantic version"));
-		}
+		List<FieldProblem> problems = DeviceModelService.problems(model, request.clientSecret(), request.scope(),
+				request.defaultClientVersion());
 		if (!problems.isEmpty()) {
 			throw ApiException.validation(problems);
 		}

@@ -3,9 +3,11 @@ package io.c2cgateway.devicemodel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,10 +19,18 @@ import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.Patterns;
 
 /** Device models and custody of their client secrets. */
 @Service
 public class DeviceModelService {
+
+	private static final Pattern MODEL = Pattern.compile(Patterns.MODEL);
+
+	private static final Pattern SEMVER = Pattern.compile(Patterns.SEMVER);
+
+	private static final Pattern SCOPE = Pattern.compile("^\\s*(asset_create|offline)(\\s+(asset_create|offline))*\\s*$");
 
 	static final String DEFAULT_SCOPE = "asset_create offline";
 
@@ -55,7 +65,7 @@ public class DeviceModelService {
 	}
 
 	@Transactional(readOnly = true)
-	List<DeviceModelView> list() {
+	public List<DeviceModelView> list() {
 		return this.models.findAllByOrderByModel().stream().map(DeviceModel::view).toList();
 	}
 
@@ -92,7 +102,7 @@ public class DeviceModelService {
 
 	/** Creates (true) or updates (false) a model. */
 	@Transactional
-	Saved put(String model, ModelChange change, String actor) {
+	public Saved put(String model, ModelChange change, String actor) {
 		Instant now = this.clock.instant();
 		Optional<DeviceModel> existing = this.models.findById(model);
 		boolean created = existing.isEmpty();
@@ -121,7 +131,7 @@ public class DeviceModelService {
 	}
 
 	@Transactional
-	void delete(String model, String actor) {
+	public void delete(String model, String actor) {
 		DeviceModel entity = this.models.findById(model).orElseThrow(() -> ApiException.notFound("Device model"));
 		// Lock the model row so no pairing or device can start using it while we look.
 		this.jdbc.sql("select model from device_model where model = ? for update").param(model).query(String.class).list();
@@ -139,14 +149,40 @@ public class DeviceModelService {
 		this.audit.record(actor, "device_model.deleted", "device_model", model, null);
 	}
 
+	/**
+	 * What is wrong with a create or update request, by field; empty when nothing. The API and the
+	 * console both ask, so a model the console saves is one the API would have accepted.
+	 */
+	public static List<FieldProblem> problems(String model, String clientSecret, String scope,
+			String defaultClientVersion) {
+		List<FieldProblem> problems = new ArrayList<>();
+		if (model == null || !MODEL.matcher(model).matches()) {
+			problems.add(new FieldProblem("model", "must match " + Patterns.MODEL));
+		}
+		if (clientSecret != null && clientSecret.isBlank()) {
+			problems.add(new FieldProblem("clientSecret", "must not be blank"));
+		}
+		if (scope != null && !SCOPE.matcher(scope).matches()) {
+			problems.add(new FieldProblem("scope", "must be space separated values of asset_create, offline"));
+		}
+		else if (scope != null && !List.of(scope.trim().split("\\s+")).contains("offline")) {
+			// Without it Frame.io issues no refresh token: the gateway could never refresh the device.
+			problems.add(new FieldProblem("scope", "must contain offline"));
+		}
+		if (defaultClientVersion != null && !SEMVER.matcher(defaultClientVersion).matches()) {
+			problems.add(new FieldProblem("defaultClientVersion", "must be a semantic version"));
+		}
+		return problems;
+	}
+
 	static String normalizeScope(String scope) {
 		return String.join(" ", scope.trim().split("\\s+"));
 	}
 
-	record ModelChange(Secret clientSecret, String scope, String defaultClientVersion, Boolean urlPairing) {
+	public record ModelChange(Secret clientSecret, String scope, String defaultClientVersion, Boolean urlPairing) {
 	}
 
-	record Saved(DeviceModelView model, boolean created) {
+	public record Saved(DeviceModelView model, boolean created) {
 	}
 
 	private record CachedSecret(UpstreamSettings settings, long loadedAtNanos) {

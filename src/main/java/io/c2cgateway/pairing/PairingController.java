@@ -81,7 +81,7 @@ class PairingController {
 		PairingQuery.Cursor position = query.cursor(cursor, PairingQuery.Cursor::decode);
 		query.throwIfInvalid();
 		return this.pairings.list(new PairingQuery(wanted, byModel, byDevice, after, before,
-				size, position), caller);
+				size, position, null), caller);
 	}
 
 }

@@ -223,7 +223,7 @@ public class PairingService {
 		throw ApiException.conflict("pairing_finished", "The pairing is already " + current.status());
 	}
 
-	Page list(PairingQuery query, Caller caller) {
+	public Page list(PairingQuery query, Caller caller) {
 		List<Pairing> rows = this.store.list(query, caller.isAdmin() ? null : caller.keyId());
 		String next = null;
 		if (rows.size() > query.limit()) {
@@ -251,7 +251,7 @@ public class PairingService {
 	public record Started(Pairing pairing, boolean created) {
 	}
 
-	record Page(List<Pairing> items, String nextCursor) {
+	public record Page(List<Pairing> items, String nextCursor) {
 	}
 
 }

@@ -141,6 +141,10 @@ class PairingStore {
 			sql.append(" and created_by_key_id = ?");
 			params.add(onlyCreatedBy);
 		}
+		if (query.createdByKeyId() != null) {
+			sql.append(" and created_by_key_id = ?");
+			params.add(query.createdByKeyId());
+		}
 		if (!query.statuses().isEmpty()) {
 			sql.append(" and status = any(?)");
 			params.add(query.statuses().toArray(new String[0]));

@@ -111,7 +111,7 @@ public class ApiKeyService {
 	}
 
 	@Transactional
-	CreatedApiKey create(String name, Role role, Caller by) {
+	public CreatedApiKey create(String name, Role role, Caller by) {
 		String key = KeyMaterial.newKey();
 		ApiKey saved = this.keys.save(new ApiKey(UUID.randomUUID(), name, role, KeyMaterial.hash(key), null, now()));
 		this.audit.record(by.actor(), "api_key.created", "api_key", saved.id().toString(),
@@ -151,8 +151,14 @@ public class ApiKeyService {
 		return this.keys.findAllPersonKeys();
 	}
 
+	/** The ADMIN and STATION keys as the API lists them: never a key or its hash. */
+	@Transactional(readOnly = true)
+	public List<ApiKeyView> views() {
+		return list().stream().map(ApiKeyView::of).toList();
+	}
+
 	@Transactional
-	void revoke(UUID id, Caller by) {
+	public void revoke(UUID id, Caller by) {
 		ApiKey key = this.keys.findById(id)
 			.filter((candidate) -> candidate.role() != Role.DEVICE)
 			.orElseThrow(() -> ApiException.notFound("API key"));
@@ -190,7 +196,7 @@ public class ApiKeyService {
 	record Refusal(String reason, String subjectId, String keyName) {
 	}
 
-	record CreatedApiKey(UUID id, String name, Role role, String key, Instant createdAt) {
+	public record CreatedApiKey(UUID id, String name, Role role, String key, Instant createdAt) {
 
 		@Override
 		public String toString() {

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +71,19 @@ class ContainerHealthCheckTests {
 		assertThat(runHealthCheck(port)).isEqualTo(1);
 	}
 
+	@Test
+	void healthCheckAsksTheManagementPortWhenOneIsSet() throws Exception {
+		int management = startServer(200);
+		int api;
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			api = socket.getLocalPort();
+		}
+		// Nothing listens on SERVER_PORT: only the management port can make it pass.
+		assertThat(runHealthCheck(Map.of("SERVER_PORT", String.valueOf(api), "MANAGEMENT_SERVER_PORT",
+				String.valueOf(management)))).isZero();
+		assertThat(this.requestedPaths).containsExactly("/actuator/health/liveness");
+	}
+
 	private int startServer(int status) throws IOException {
 		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
 		this.server.createContext("/", (exchange) -> {
@@ -82,11 +96,17 @@ class ContainerHealthCheckTests {
 	}
 
 	private static int runHealthCheck(int port) throws IOException, InterruptedException {
+		return runHealthCheck(Map.of("SERVER_PORT", String.valueOf(port)));
+	}
+
+	private static int runHealthCheck(Map<String, String> environment) throws IOException, InterruptedException {
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
 		ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", classes.toString(), "HealthCheck")
 			.redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-		builder.environment().put("SERVER_PORT", String.valueOf(port));
+		builder.environment().remove("SERVER_PORT");
+		builder.environment().remove("MANAGEMENT_SERVER_PORT");
+		builder.environment().putAll(environment);
 		Process process = builder.start();
 		assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("health check finished").isTrue();
 		return process.exitValue();

@@ -23,6 +23,8 @@ import org.yaml.snakeyaml.Yaml;
 import org.springframework.boot.convert.DurationStyle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The deployment descriptors (Kubernetes base, Compose file, Dockerfile) checked against each
@@ -55,6 +57,15 @@ class DeploymentManifestTests {
 
 	private static final String READINESS = "/actuator/health/readiness";
 
+	/** The container port actuator answers on ({@code MANAGEMENT_SERVER_PORT}). */
+	private static final String MANAGEMENT = "management";
+
+	/** The ingress controller's namespace in the example NetworkPolicy. */
+	private static final String INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx";
+
+	/** Addresses Frame.io is never at: the egress rule on 443 must leave them out. */
+	private static final Set<String> PRIVATE_RANGES = Set.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16");
+
 	@Test
 	void everyManifestDocumentDeclaresApiVersionAndKind() throws IOException {
 		List<Path> files = k8sFiles();
@@ -85,17 +96,20 @@ class DeploymentManifestTests {
 	@Test
 	void deploymentProbesUseTheActuatorHealthGroups() throws IOException {
 		Map<String, Object> container = gatewayContainer();
-		assertThat(probe(container, "livenessProbe")).containsEntry("path", LIVENESS).containsEntry("port", "http");
-		assertThat(probe(container, "readinessProbe")).containsEntry("path", READINESS).containsEntry("port", "http");
-		assertThat(probe(container, "startupProbe")).containsEntry("path", LIVENESS).containsEntry("port", "http");
+		assertThat(probe(container, "livenessProbe")).containsEntry("path", LIVENESS)
+			.containsEntry("port", MANAGEMENT);
+		assertThat(probe(container, "readinessProbe")).containsEntry("path", READINESS)
+			.containsEntry("port", MANAGEMENT);
+		assertThat(probe(container, "startupProbe")).containsEntry("path", LIVENESS).containsEntry("port", MANAGEMENT);
 	}
 
 	@Test
 	void applicationExposesTheHealthGroupsTheProbesCallAndNothingMore() throws IOException {
 		Map<String, Object> management = map(applicationYaml().get("management"));
 		assertThat(at(management, "endpoint", "health", "probes", "enabled")).isEqualTo(Boolean.TRUE);
+		// The contract's three, and the SBOM as a deliberate addition.
 		assertThat(commaSeparated(at(management, "endpoints", "web", "exposure", "include")))
-			.containsExactlyInAnyOrder("health", "info", "prometheus");
+			.containsExactlyInAnyOrder("health", "info", "prometheus", "sbom");
 		// Liveness must not depend on the database, readiness must.
 		assertThat(commaSeparated(at(management, "endpoint", "health", "group", "liveness", "include")))
 			.doesNotContain("db");
@@ -116,9 +130,6 @@ class DeploymentManifestTests {
 		assertThat(targetPort).isIn(http.get("name"), http.get("containerPort"));
 		assertThat(servicePort.get("port")).isEqualTo(80);
 
-		Map<String, Object> annotations = map(at(podTemplate(), "metadata", "annotations"));
-		assertThat(annotations).containsEntry("prometheus.io/port", String.valueOf(serverPort))
-			.containsEntry("prometheus.io/path", "/actuator/prometheus");
 	}
 
 	@Test
@@ -318,6 +329,167 @@ class DeploymentManifestTests {
 
 	// --- Kubernetes
 
+	// --- Exposure: management port, Service, Ingress, NetworkPolicy
+
+	@Test
+	void actuatorAnswersOnTheManagementPortWhichProbesAndPrometheusUseAndNoServiceRoutes() throws IOException {
+		Map<String, Object> container = gatewayContainer();
+		Map<String, Object> http = httpPort(container);
+		Map<String, Object> management = namedPort(container, MANAGEMENT);
+		assertThat(management.get("containerPort")).isNotEqualTo(http.get("containerPort"));
+		assertThat(at(environment(container).get("MANAGEMENT_SERVER_PORT"), "value"))
+			.isEqualTo(String.valueOf(management.get("containerPort")));
+
+		Map<String, Object> annotations = map(at(podTemplate(), "metadata", "annotations"));
+		assertThat(annotations).containsEntry("prometheus.io/port", String.valueOf(management.get("containerPort")))
+			.containsEntry("prometheus.io/path", "/actuator/prometheus");
+
+		for (Object entry : list(at(k8sResource("Service"), "spec", "ports"))) {
+			Object target = map(entry).get("targetPort");
+			assertThat(target).as("Service targetPort").isIn(http.get("name"), http.get("containerPort"));
+		}
+
+		Path podMonitor = Path.of("deploy", "monitoring", "podmonitor.yaml");
+		if (Files.exists(podMonitor)) {
+			for (Object endpoint : list(at(documents(podMonitor).get(0), "spec", "podMetricsEndpoints"))) {
+				assertThat(map(endpoint).get("port")).as("the PodMonitor scrapes the management port")
+					.isEqualTo(MANAGEMENT);
+			}
+		}
+	}
+
+	@Test
+	void ingressTerminatesTlsAndRoutesOnlyTheServicesApiPort() throws IOException {
+		Map<String, Object> ingress = k8sResource("Ingress");
+		Map<String, Object> service = k8sResource("Service");
+		assertThat(string(at(ingress, "spec", "ingressClassName"))).isNotBlank();
+
+		List<Map<String, Object>> tls = list(at(ingress, "spec", "tls")).stream().map(DeploymentManifestTests::map).toList();
+		assertThat(tls).isNotEmpty().allSatisfy(entry -> assertThat(string(entry.get("secretName"))).isNotBlank());
+		Set<Object> tlsHosts = tls.stream().flatMap(entry -> list(entry.get("hosts")).stream()).collect(Collectors.toSet());
+
+		Map<String, Object> servicePort = map(list(at(service, "spec", "ports")).get(0));
+		List<Object> rules = list(at(ingress, "spec", "rules"));
+		assertThat(rules).isNotEmpty();
+		for (Object rule : rules) {
+			assertThat(map(rule).get("host")).as("every routed host has a certificate").isIn(tlsHosts);
+			for (Object path : list(at(rule, "http", "paths"))) {
+				Map<String, Object> backend = map(at(path, "backend", "service"));
+				assertThat(backend.get("name")).isEqualTo(at(service, "metadata", "name"));
+				Map<String, Object> port = map(backend.get("port"));
+				assertThat(port.containsKey("name") ? port.get("name") : port.get("number"))
+					.isIn(servicePort.get("name"), servicePort.get("port"));
+			}
+		}
+	}
+
+	@Test
+	void networkPolicyAdmitsTheIngressControllerToTheApiPortOnlyAndLetsOutOnlyDnsPostgresqlAndHttps()
+			throws IOException {
+		Map<String, Object> policy = k8sResource("NetworkPolicy");
+		assertThat(map(at(podTemplate(), "metadata", "labels")))
+			.containsAllEntriesOf(map(at(policy, "spec", "podSelector", "matchLabels")));
+		assertThat(list(at(policy, "spec", "policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+
+		Map<String, Object> container = gatewayContainer();
+		Set<Object> apiPort = Set.of(httpPort(container).get("name"), httpPort(container).get("containerPort"));
+		Set<Object> managementPort = Set.of(MANAGEMENT, namedPort(container, MANAGEMENT).get("containerPort"));
+		boolean ingressControllerAdmitted = false;
+		for (Object entry : list(at(policy, "spec", "ingress"))) {
+			Map<String, Object> rule = map(entry);
+			assertThat(list(rule.get("from"))).as("an ingress rule without sources admits everyone").isNotEmpty();
+			List<Object> ports = list(rule.get("ports")).stream().map(port -> map(port).get("port")).toList();
+			assertThat(ports).as("an ingress rule without ports opens every port").isNotEmpty();
+			boolean fromIngressController = list(rule.get("from")).stream()
+				.map(DeploymentManifestTests::map)
+				.anyMatch(peer -> peer.get("namespaceSelector") instanceof Map<?, ?> selector
+						&& selector.get("matchLabels") instanceof Map<?, ?> labels
+						&& INGRESS_CONTROLLER_NAMESPACE.equals(labels.get("kubernetes.io/metadata.name")));
+			if (fromIngressController) {
+				ingressControllerAdmitted = true;
+				assertThat(ports).as("the ingress controller reaches the API port only").allMatch(apiPort::contains);
+			}
+			else {
+				assertThat(ports).as("other sources reach the management port only").allMatch(managementPort::contains);
+			}
+		}
+		assertThat(ingressControllerAdmitted).as("a rule for the ingress controller's namespace").isTrue();
+
+		int databasePort = Integer.parseInt(string(map(k8sResource("ConfigMap").get("data")).get("SPRING_DATASOURCE_URL"))
+			.replaceAll("^jdbc:postgresql://[^:/]+:(\\d+)/.*$", "$1"));
+		Set<String> egress = new java.util.TreeSet<>();
+		for (Object entry : list(at(policy, "spec", "egress"))) {
+			Map<String, Object> rule = map(entry);
+			assertThat(list(rule.get("to"))).as("an egress rule without destinations lets out everywhere").isNotEmpty();
+			for (Object port : list(rule.get("ports"))) {
+				String portAndProtocol = map(port).get("port") + "/" + map(port).get("protocol");
+				egress.add(portAndProtocol);
+				if (portAndProtocol.equals("443/TCP")) {
+					assertThat(list(rule.get("to"))).map(DeploymentManifestTests::map)
+						.allSatisfy(peer -> assertThat(list(at(peer, "ipBlock", "except"))).containsAll(PRIVATE_RANGES));
+				}
+			}
+		}
+		assertThat(egress).containsExactlyInAnyOrder("53/UDP", "53/TCP", databasePort + "/TCP", "443/TCP");
+	}
+
+	@Test
+	void everyManifestReadsStrictlyAsItsKubernetesObject() throws Exception {
+		List<Map<String, Object>> documents = new ArrayList<>(KubernetesObjects.rendered(K8S));
+		documents.addAll(documents(K8S.resolve("secret.example.yaml")));
+		assertThat(documents).extracting(document -> document.get("kind"))
+			.contains("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "Ingress", "NetworkPolicy", "Secret");
+		for (Map<String, Object> document : documents) {
+			KubernetesObjects.readStrictly(document);
+		}
+	}
+
+	@Test
+	void strictReadingRefusesAMisspelledFieldAndAWrongType() throws IOException {
+		Map<String, Object> deployment = k8sResource("Deployment");
+		KubernetesObjects.readStrictly(deployment);
+
+		Map<String, Object> misspelled = copy(deployment);
+		map(list(at(misspelled, "spec", "template", "spec", "containers")).get(0)).put("readinessProbes", Map.of());
+		assertThatThrownBy(() -> KubernetesObjects.readStrictly(misspelled)).hasMessageContaining("readinessProbes");
+
+		Map<String, Object> wrongType = copy(deployment);
+		map(wrongType.get("spec")).put("replicas", "two");
+		assertThatThrownBy(() -> KubernetesObjects.readStrictly(wrongType)).hasMessageContaining("replicas");
+	}
+
+	@Test
+	void kustomizeRendersEveryResourceWithTheBasesLabelAndImageTag() throws Exception {
+		assumeTrue(KubernetesObjects.kubectlAvailable(), "kubectl is not installed");
+		List<Map<String, Object>> rendered = KubernetesObjects.rendered(K8S);
+		List<Object> kinds = new ArrayList<>();
+		for (String resource : kustomizationResources()) {
+			documents(K8S.resolve(resource)).forEach(document -> kinds.add(document.get("kind")));
+		}
+		assertThat(rendered).extracting(document -> document.get("kind")).containsExactlyInAnyOrderElementsOf(kinds);
+		assertThat(rendered).allSatisfy(document -> assertThat(map(at(document, "metadata", "labels")))
+			.containsEntry("app.kubernetes.io/part-of", "c2c-gateway"));
+		Map<String, Object> deployment = rendered.stream()
+			.filter(document -> "Deployment".equals(document.get("kind")))
+			.findFirst()
+			.orElseThrow();
+		assertThat(at(list(at(deployment, "spec", "template", "spec", "containers")).get(0), "image"))
+			.isEqualTo("c2c-gateway:0.1.0-SNAPSHOT");
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> copy(Map<String, Object> document) {
+		return (Map<String, Object>) new Yaml().load(new Yaml().dump(document));
+	}
+
+	private static Map<String, Object> namedPort(Map<String, Object> container, String name) {
+		return list(container.get("ports")).stream()
+			.map(DeploymentManifestTests::map)
+			.filter(port -> name.equals(port.get("name")))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no container port named " + name));
+	}
+
 	private static List<Path> k8sFiles() throws IOException {
 		try (Stream<Path> files = Files.list(K8S)) {
 			return files.filter(file -> file.getFileName().toString().endsWith(".yaml")).sorted().toList();
@@ -402,6 +574,24 @@ class DeploymentManifestTests {
 	}
 
 	// --- Dockerfile
+
+	@Test
+	void runtimeImageCarriesOciLabelsForVersionRevisionSourceAndCreationFromBuildArguments() throws IOException {
+		List<Instruction> runtime = dockerStages().get(dockerStages().size() - 1);
+		String labels = runtime.stream()
+			.filter((instruction) -> instruction.keyword().equals("LABEL"))
+			.map(Instruction::arguments)
+			.collect(Collectors.joining(" "));
+		Set<String> arguments = runtime.stream()
+			.filter((instruction) -> instruction.keyword().equals("ARG"))
+			.map((instruction) -> instruction.arguments().split("=", 2)[0])
+			.collect(Collectors.toSet());
+		for (String[] label : new String[][] { { "version", "VERSION" }, { "revision", "REVISION" },
+				{ "source", "SOURCE" }, { "created", "CREATED" } }) {
+			assertThat(labels).contains("org.opencontainers.image." + label[0] + "=\"${" + label[1] + "}\"");
+			assertThat(arguments).as("ARG in the runtime stage").contains(label[1]);
+		}
+	}
 
 	record Instruction(String keyword, String arguments) {
 	}

@@ -38,13 +38,16 @@ public final class GatewayProcess implements AutoCloseable {
 
 	private final int port;
 
+	private final int managementPort;
+
 	private final Path log;
 
 	private final Thread reaper;
 
-	private GatewayProcess(Process process, int port, Path log) {
+	private GatewayProcess(Process process, int port, int managementPort, Path log) {
 		this.process = process;
 		this.port = port;
+		this.managementPort = managementPort;
 		this.log = log;
 		this.reaper = new Thread(process::destroyForcibly, "gateway-process-reaper-" + process.pid());
 		Runtime.getRuntime().addShutdownHook(this.reaper);
@@ -52,7 +55,8 @@ public final class GatewayProcess implements AutoCloseable {
 
 	/**
 	 * Starts a gateway process with the shared test database and the given environment on top.
-	 * {@code SERVER_PORT} is chosen here; {@code log} receives stdout and stderr (appended).
+	 * {@code SERVER_PORT} is chosen here; {@code log} receives stdout and stderr (appended). With
+	 * {@code MANAGEMENT_SERVER_PORT} in {@code environment}, readiness is awaited on that port.
 	 */
 	public static GatewayProcess start(Map<String, String> environment, Path log) throws IOException {
 		int port = freePort();
@@ -73,7 +77,9 @@ public final class GatewayProcess implements AutoCloseable {
 		Files.createDirectories(log.toAbsolutePath().getParent());
 		builder.redirectErrorStream(true);
 		builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-		return new GatewayProcess(builder.start(), port, log);
+		String management = env.get("MANAGEMENT_SERVER_PORT");
+		int managementPort = (management != null && !management.isBlank()) ? Integer.parseInt(management) : port;
+		return new GatewayProcess(builder.start(), port, managementPort, log);
 	}
 
 	public long pid() {
@@ -82,6 +88,11 @@ public final class GatewayProcess implements AutoCloseable {
 
 	public int port() {
 		return this.port;
+	}
+
+	/** Where actuator answers: {@code MANAGEMENT_SERVER_PORT} if it was given, else {@link #port()}. */
+	public int managementPort() {
+		return this.managementPort;
 	}
 
 	public Path log() {
@@ -96,7 +107,7 @@ public final class GatewayProcess implements AutoCloseable {
 	public void awaitReady(Duration limit) throws InterruptedException {
 		long deadline = System.nanoTime() + limit.toNanos();
 		HttpRequest probe = HttpRequest
-			.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/health/readiness"))
+			.newBuilder(URI.create("http://127.0.0.1:" + this.managementPort + "/actuator/health/readiness"))
 			.timeout(Duration.ofSeconds(2))
 			.build();
 		while (System.nanoTime() < deadline) {
@@ -119,7 +130,12 @@ public final class GatewayProcess implements AutoCloseable {
 
 	/** The body of a GET on the process's own port, e.g. {@code /actuator/prometheus}. */
 	public String get(String path) throws IOException, InterruptedException {
-		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+		return get(this.port, path);
+	}
+
+	/** The body of a GET on one of the process's ports; fails unless it answers 200. */
+	public String get(int port, String path) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofSeconds(10))
 			.build();
 		HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
@@ -127,6 +143,14 @@ public final class GatewayProcess implements AutoCloseable {
 			throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
 		}
 		return response.body();
+	}
+
+	/** The status of a GET on one of the process's ports, whatever it is. */
+	public int status(int port, String path) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofSeconds(10))
+			.build();
+		return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
 	}
 
 	/** SIGKILL (on Linux): no shutdown hook, no hand-back, no last write. Returns once the process is gone. */
@@ -178,7 +202,7 @@ public final class GatewayProcess implements AutoCloseable {
 	 * {@code java.class.path}; its {@code Class-Path} entries are expanded (relative ones resolve
 	 * against the jar's folder) so the test classes can be left out.
 	 */
-	static String applicationClassPath() {
+	public static String applicationClassPath() {
 		Path testClasses = testClasses();
 		Set<String> entries = new LinkedHashSet<>();
 		for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
@@ -234,7 +258,8 @@ public final class GatewayProcess implements AutoCloseable {
 		}
 	}
 
-	private static int freePort() throws IOException {
+	/** A port nothing listens on now, for a setting such as {@code MANAGEMENT_SERVER_PORT}. */
+	public static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			socket.setReuseAddress(true);
 			return socket.getLocalPort();

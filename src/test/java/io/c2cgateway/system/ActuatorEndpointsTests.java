@@ -8,13 +8,17 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.core.env.Environment;
 
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The contract's "Operations": probes, metrics and info without a key, nothing else of actuator. */
+/**
+ * The contract's "Operations": probes, metrics and info without a key, nothing else of actuator
+ * beside one deliberate addition, the SBOM (/actuator/sbom, see BuildInfoEndpointsTests).
+ */
 class ActuatorEndpointsTests extends IntegrationTest {
 
 	@Autowired
@@ -22,6 +26,9 @@ class ActuatorEndpointsTests extends IntegrationTest {
 
 	@Autowired
 	private HealthContributorRegistry contributors;
+
+	@Autowired
+	private Environment environment;
 
 	@Test
 	void livenessAndReadinessAreUpWithoutAKey() {
@@ -84,6 +91,13 @@ class ActuatorEndpointsTests extends IntegrationTest {
 		Api.Response response = this.api.get("/actuator/info");
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.json().isObject()).isTrue();
+	}
+
+	@Test
+	void exposedEndpointsAreTheContractsThreeAndTheSbom() {
+		assertThat(this.environment.getProperty("management.endpoints.web.exposure.include"))
+			.isEqualTo("health,info,prometheus,sbom");
+		assertThat(this.api.get("/actuator/sbom").status()).isEqualTo(200);
 	}
 
 	@Test
