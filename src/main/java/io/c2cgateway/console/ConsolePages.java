@@ -19,7 +19,7 @@ import io.c2cgateway.system.ApiException;
  * the API's exceptions, and a person should get a page back, not a problem document. Ordered ahead
  * of the API's problem handler, which would otherwise answer for these controllers too.
  */
-@ControllerAdvice(assignableTypes = { ConsoleController.class, StationController.class })
+@ControllerAdvice(assignableTypes = { ConsoleController.class, StationController.class, BatchController.class })
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class ConsolePages {
 
@@ -36,7 +36,8 @@ class ConsolePages {
 		if (status == HttpStatus.NOT_FOUND) {
 			// The API's 404 hides whether the pairing exists; so does the page.
 			page.addObject("title", "Not found");
-			page.addObject("detail", "There is no such pairing, or it is not yours to see.");
+			page.addObject("detail", ex.getMessage().startsWith("Batch") ? "There is no such batch, or it is not yours to see."
+					: "There is no such pairing, or it is not yours to see.");
 		}
 		else {
 			page.addObject("title", "That did not work");

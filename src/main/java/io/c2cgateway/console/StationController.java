@@ -34,6 +34,8 @@ import io.c2cgateway.system.ApiException;
 @Controller
 class StationController {
 
+	private static final Duration LANDING_WAIT = Duration.ofMinutes(15);
+
 	private final PairingService pairings;
 
 	private final DeviceService devices;
@@ -121,7 +123,17 @@ class StationController {
 		String link = (pairing.verificationUriComplete() != null) ? pairing.verificationUriComplete()
 				: pairing.verificationUri();
 		String qr = (pairing.isPending() && link != null) ? QrCodes.svg(link, "QR code of the verification link") : null;
-		return new PairingScreen(pairing, link, qr, left, reason(pairing));
+		return new PairingScreen(pairing, link, qr, left, reason(pairing), awaitsLanding(pairing, this.clock));
+	}
+
+	/**
+	 * Whether Frame.io may still say where an authorized device landed: the gateway asks it for at
+	 * least ten minutes after authorization, so pages keep asking the gateway a little longer.
+	 */
+	static boolean awaitsLanding(Pairing pairing, Clock clock) {
+		return "AUTHORIZED".equals(pairing.status()) && pairing.frameioDevice() == null
+				&& pairing.completedAt() != null
+				&& pairing.completedAt().plus(LANDING_WAIT).isAfter(clock.instant());
 	}
 
 	/** Why a pairing ended, for a person at a station rather than for a program. */
@@ -146,14 +158,32 @@ class StationController {
 	 * A pairing as the station page shows it. {@code fingerprint} changes whenever anything shown
 	 * does, so the page swaps its panel only then.
 	 */
-	record PairingScreen(Pairing pairing, String link, String qrSvg, long secondsLeft, String reason) {
+	record PairingScreen(Pairing pairing, String link, String qrSvg, long secondsLeft, String reason,
+			boolean awaitsLanding) {
 
 		public String fingerprint() {
 			return this.pairing.version() + ":" + (this.pairing.frameioDevice() != null);
 		}
 
+		/** Nothing more will change on the page: the page stops asking. */
 		public boolean terminal() {
-			return !this.pairing.isPending();
+			return !this.pairing.isPending() && !this.awaitsLanding;
+		}
+
+		/** How often the page asks, in milliseconds: every second while a code is up, then slower. */
+		public int interval() {
+			return this.pairing.isPending() ? 1000 : 3000;
+		}
+
+		/** What the page's live region reads out when the panel changes: the status, and a new code. */
+		public String announcement() {
+			return switch (this.pairing.status()) {
+				case "PENDING" -> "Waiting for approval. Code " + String.join(" ", String.valueOf(this.pairing.userCode()).split(""))
+						+ ((this.pairing.codesIssued() > 1) ? ", a new code." : ".");
+				case "AUTHORIZED" -> "Paired.";
+				default -> this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
+						+ this.reason;
+			};
 		}
 
 		public String countdown() {

@@ -12,6 +12,8 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
@@ -41,11 +43,11 @@ import tools.jackson.databind.json.JsonMapper;
  * batches of this replica; when that pool is busy, the request's own thread runs the item.
  */
 @Service
-class PairingBatch implements DisposableBean {
+public class PairingBatch implements DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(PairingBatch.class);
 
-	static final int MAX_ITEMS = 500;
+	public static final int MAX_ITEMS = 500;
 
 	private final PairingService pairings;
 
@@ -81,18 +83,34 @@ class PairingBatch implements DisposableBean {
 		if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
 			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
 		}
+		List<JsonNode> list = new ArrayList<>(items.size());
+		items.forEach(list::add);
+		return run(list.size(), (index) -> parse(index, list.get(index)), caller);
+	}
+
+	/**
+	 * The same batch from requests already read (the console's CSV): the same whole-body rules,
+	 * concurrency and per-item answers as {@code POST /pairings/batch}.
+	 */
+	public Results start(List<NewPairing> items, Caller caller) {
+		if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
+			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
+		}
+		return run(items.size(), (index) -> validated(items.get(index)), caller);
+	}
+
+	private Results run(int size, IntFunction<NewPairing> request, Caller caller) {
 		// Each item may cost a device-code call upstream, so each counts as a request of the
 		// caller's key; the request itself was charged one on the way in.
-		this.rateLimit.chargeMore(caller, items.size() - 1);
+		this.rateLimit.chargeMore(caller, size - 1);
 		Semaphore window = new Semaphore(this.concurrency);
-		List<CompletableFuture<Result>> futures = new ArrayList<>(items.size());
-		for (int i = 0; i < items.size(); i++) {
+		List<CompletableFuture<Result>> futures = new ArrayList<>(size);
+		for (int i = 0; i < size; i++) {
 			int index = i;
-			JsonNode item = items.get(i);
 			window.acquireUninterruptibly();
 			futures.add(CompletableFuture.supplyAsync(() -> {
 				try {
-					return one(index, item, caller);
+					return one(index, () -> request.apply(index), caller);
 				}
 				finally {
 					window.release();
@@ -106,9 +124,9 @@ class PairingBatch implements DisposableBean {
 		return new Results(results);
 	}
 
-	private Result one(int index, JsonNode item, Caller caller) {
+	private Result one(int index, Supplier<NewPairing> item, Caller caller) {
 		try {
-			NewPairing request = parse(index, item);
+			NewPairing request = item.get();
 			PairingService.Started started = this.pairings.start(request, caller);
 			return new Result(index, started.created() ? 201 : 200, started.pairing(), null);
 		}
@@ -138,6 +156,10 @@ class PairingBatch implements DisposableBean {
 		catch (JacksonException ex) {
 			throw ApiException.validation("items[" + index + "]", "is not a pairing request");
 		}
+		return validated(request);
+	}
+
+	private NewPairing validated(NewPairing request) {
 		List<FieldProblem> problems = new ArrayList<>();
 		for (ConstraintViolation<NewPairing> violation : this.validator.validate(request)) {
 			problems.add(new FieldProblem(violation.getPropertyPath().toString(), violation.getMessage()));
@@ -171,10 +193,10 @@ class PairingBatch implements DisposableBean {
 	}
 
 	/** One item's answer: {@code pairing} for 200/201, {@code problem} otherwise; the other is null. */
-	record Result(int index, int status, Pairing pairing, Map<String, Object> problem) {
+	public record Result(int index, int status, Pairing pairing, Map<String, Object> problem) {
 	}
 
-	record Results(List<Result> results) {
+	public record Results(List<Result> results) {
 	}
 
 }

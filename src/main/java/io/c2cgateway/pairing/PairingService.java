@@ -3,6 +3,8 @@ package io.c2cgateway.pairing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -189,6 +191,20 @@ public class PairingService {
 	/** The pairing if the caller may see it (STATION: its own), else 404. */
 	public Pairing get(String id, Caller caller) {
 		return visible(id, caller);
+	}
+
+	/**
+	 * Those of the given pairings the caller may see, by id; the others are left out as if they did
+	 * not exist. One query, for pages that follow many pairings at once.
+	 */
+	public Map<UUID, Pairing> getAll(Collection<UUID> ids, Caller caller) {
+		Map<UUID, Pairing> visible = new LinkedHashMap<>();
+		for (Pairing pairing : this.store.findAll(ids)) {
+			if (caller.isAdmin() || pairing.createdByKeyId().equals(caller.keyId())) {
+				visible.put(pairing.id(), pairing);
+			}
+		}
+		return visible;
 	}
 
 	Pairing cancel(String id, Caller caller) {

@@ -91,6 +91,18 @@ class PairingStore {
 		return this.jdbc.sql("select " + COLUMNS + " from pairing where id = ?").param(id).query(this.mapper).optional();
 	}
 
+	/** The given pairings that exist, in no particular order. */
+	List<Pairing> findAll(Collection<UUID> ids) {
+		if (ids.isEmpty()) {
+			return List.of();
+		}
+		String[] array = ids.stream().map(UUID::toString).toArray(String[]::new);
+		return this.jdbc.sql("select " + COLUMNS + " from pairing where id = any(cast(? as uuid[]))")
+			.param(array)
+			.query(this.mapper)
+			.list();
+	}
+
 	Optional<Pairing> findPending(String deviceId) {
 		return this.jdbc.sql("select " + COLUMNS + " from pairing where device_id = ? and status = 'PENDING'")
 			.param(deviceId)

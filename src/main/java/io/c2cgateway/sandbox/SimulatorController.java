@@ -69,7 +69,8 @@ class SimulatorController {
 	}
 
 	@PostMapping("/sandbox/user-codes/{userCode}/approve")
-	Map<String, String> approve(@PathVariable String userCode) {
+	Map<String, String> approve(@PathVariable String userCode, HttpServletRequest request) {
+		refuseFromOtherSites(request);
 		if (!this.simulator.approve(userCode)) {
 			throw ApiException.notFound("Live user code");
 		}
@@ -77,7 +78,8 @@ class SimulatorController {
 	}
 
 	@PostMapping("/sandbox/user-codes/{userCode}/deny")
-	Map<String, String> deny(@PathVariable String userCode) {
+	Map<String, String> deny(@PathVariable String userCode, HttpServletRequest request) {
+		refuseFromOtherSites(request);
 		if (!this.simulator.deny(userCode)) {
 			throw ApiException.notFound("Live user code");
 		}
@@ -86,8 +88,13 @@ class SimulatorController {
 
 	/**
 	 * The page a verification URI points at, standing in for Frame.io's: shows the code with Approve
-	 * and Deny buttons (or asks for a code). Without CSRF tokens on purpose: like the JSON endpoints
-	 * above, anyone who can reach the sandbox may decide its codes.
+	 * and Deny buttons (or asks for a code). Without CSRF tokens on purpose: the sandbox has no users,
+	 * sessions or cookies, so a forged post carries no credential a direct request lacks, and anyone
+	 * who can reach the sandbox may decide its codes, as with the JSON endpoints above. What a forged
+	 * post could add is reach: a page on another site making the browser of someone who runs the
+	 * sandbox on their machine decide codes there. Browsers say where a request comes from
+	 * ({@code Sec-Fetch-Site}), so decisions from another site, or another port of the same host, are
+	 * refused; curl and tests send no such header and are unaffected.
 	 */
 	@GetMapping(path = { "/sandbox/pair", "/sandbox/pair/{userCode}" }, produces = MediaType.TEXT_HTML_VALUE)
 	ModelAndView pairPage(@PathVariable(required = false) String userCode,
@@ -97,7 +104,8 @@ class SimulatorController {
 	}
 
 	@PostMapping(path = "/sandbox/pair/decision", produces = MediaType.TEXT_HTML_VALUE)
-	ModelAndView decide(@RequestParam String userCode, @RequestParam String decision) {
+	ModelAndView decide(@RequestParam String userCode, @RequestParam String decision, HttpServletRequest request) {
+		refuseFromOtherSites(request);
 		boolean approve = "approve".equals(decision);
 		boolean live = approve ? this.simulator.approve(userCode) : this.simulator.deny(userCode);
 		return new ModelAndView("sandbox/decided", Map.of("userCode", userCode, "approved", approve, "live", live),
@@ -131,6 +139,14 @@ class SimulatorController {
 				(request.delayMillis() != null) ? Duration.ofMillis(request.delayMillis()) : null,
 				(request.times() != null) ? request.times() : 1));
 		return ResponseEntity.status(HttpStatus.ACCEPTED).build();
+	}
+
+	private static void refuseFromOtherSites(HttpServletRequest request) {
+		String site = request.getHeader("Sec-Fetch-Site");
+		if (site != null && !"same-origin".equals(site) && !"none".equals(site)) {
+			throw new ApiException(HttpStatus.FORBIDDEN, "cross_site_request",
+					"The sandbox takes decisions from its own page or from direct requests, not from other sites");
+		}
 	}
 
 	private static ResponseEntity<Object> respond(Answer answer) {

@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
@@ -34,6 +36,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+
+import io.c2cgateway.pairing.FrameioDeviceLookupDriver;
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
@@ -49,6 +55,9 @@ class StationConsoleBrowserTests extends IntegrationTest {
 	private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
 	private static Path profile;
+
+	@Autowired
+	private ApplicationContext context;
 
 	private static WebDriver browser;
 
@@ -85,6 +94,14 @@ class StationConsoleBrowserTests extends IntegrationTest {
 				files.sorted(java.util.Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
 			}
 		}
+	}
+
+	@org.junit.jupiter.api.AfterEach
+	void noScriptErrors() {
+		// A script that throws leaves the page looking right and dead: fail on it here.
+		assertThat(browser.manage().logs().get("browser").getAll())
+			.filteredOn((entry) -> entry.getMessage().contains("/console/assets/"))
+			.isEmpty();
 	}
 
 	@BeforeEach
@@ -136,6 +153,13 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		// No reload: the page's own polling brings the outcome.
 		new WebDriverWait(browser, Duration.ofSeconds(10))
 			.until(ExpectedConditions.textToBe(By.id("status-heading"), "Paired"));
+		assertThat(browser.findElement(By.id("announce")).getText()).isEqualTo("Paired.");
+		// Where the device landed comes later, from its own call to Frame.io: the page keeps asking for it.
+		assertThat(browser.findElements(By.id("frameio-device"))).isEmpty();
+		assertThat(FrameioDeviceLookupDriver.runOnce(this.context)).isPositive();
+		assertThat(new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.visibilityOfElementLocated(By.id("frameio-device"))).getText())
+			.contains("project Sandbox Project");
 		screenshot("station-authorized");
 
 		browser.findElement(By.id("reveal-key")).click();
@@ -212,13 +236,181 @@ class StationConsoleBrowserTests extends IntegrationTest {
 		assertThat(cookie.getPath()).isEqualTo("/console");
 	}
 
+	@Test
+	void countdownAndCodeFollowARenewalWithoutAReload() throws Exception {
+		String model = urlPairingModel();
+		signIn(newKey("STATION"));
+		String pairingId = startOnThePage(newDeviceId(), model, null);
+		JsonNode first = pairing(pairingId);
+		assertThat(browser.findElement(By.id("user-code")).getText()).isEqualTo(first.path("userCode").asString());
+		assertThat(secondsOnTheCountdown()).isBetween(100, 120);
+
+		// The sandbox's codes live 120 s. Near the end of the first one the page counts its last seconds...
+		for (int round = 0; round < 20; round++) {
+			advanceAndPoll(Duration.ofSeconds(5));
+		}
+		assertThat(pairing(pairingId).path("codesIssued").asInt()).isEqualTo(1);
+		new WebDriverWait(browser, Duration.ofSeconds(10)).until((page) -> secondsOnTheCountdown() <= 20);
+		// ...then the engine fetches a fresh code for the same pairing.
+		for (int round = 0; round < 10 && pairing(pairingId).path("codesIssued").asInt() < 2; round++) {
+			advanceAndPoll(Duration.ofSeconds(5));
+		}
+		JsonNode renewed = pairing(pairingId);
+		assertThat(renewed.path("codesIssued").asInt()).isEqualTo(2);
+		assertThat(renewed.path("status").asString()).isEqualTo("PENDING");
+		String newCode = renewed.path("userCode").asString();
+
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.textToBe(By.id("user-code"), newCode));
+		assertThat(browser.findElement(By.id("renewals")).getText()).contains("code 2");
+		// The old code would be at 0:00 by now; the page counts down to the new code's expiry instead.
+		long expected = Duration.between(this.clock.instant(), Instant.parse(renewed.path("codeExpiresAt").asString()))
+			.toSeconds();
+		assertThat(secondsOnTheCountdown()).isBetween((int) expected - 5, (int) expected);
+		assertThat(decodeQr()).isEqualTo(renewed.path("verificationUriComplete").asString());
+		assertThat(browser.findElement(By.id("announce")).getText()).contains("a new code");
+		screenshot("station-renewed");
+
+		// On a tablet held upright: code and QR code stacked, nothing wider than the screen.
+		browser.manage().window().setSize(new org.openqa.selenium.Dimension(820, 1180));
+		try {
+			Long overflow = (Long) ((ChromeDriver) browser)
+				.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+			assertThat(overflow).isLessThanOrEqualTo(0L);
+			assertThat(browser.findElement(By.id("user-code")).isDisplayed()).isTrue();
+			assertThat(decodeQr()).isEqualTo(renewed.path("verificationUriComplete").asString());
+			screenshot("station-tablet");
+		}
+		finally {
+			browser.manage().window().setSize(new org.openqa.selenium.Dimension(1366, 768));
+		}
+	}
+
+	@Test
+	void deniedPairingSaysWhyAndTryAgainStartsANewOneForTheSameDevice() throws Exception {
+		String model = urlPairingModel();
+		String deviceId = newDeviceId();
+		signIn(newKey("STATION"));
+		String denied = startOnThePage(deviceId, model, "2.1.0");
+		String complete = pairing(denied).path("verificationUriComplete").asString();
+
+		String stationTab = browser.getWindowHandle();
+		browser.switchTo().newWindow(WindowType.TAB);
+		browser.get(complete);
+		browser.findElement(By.id("deny")).click();
+		assertThat(waitFor(By.id("decision")).getText()).isEqualTo("Denied");
+		browser.close();
+		browser.switchTo().window(stationTab);
+		advanceAndPoll(Duration.ofSeconds(5));
+
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until(ExpectedConditions.textToBe(By.id("status-heading"), "Denied"));
+		assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("The request was denied in Frame.io.");
+		assertThat(browser.findElement(By.id("announce")).getText()).startsWith("Denied.");
+		screenshot("station-denied");
+
+		browser.findElement(By.id("try-again")).click();
+		String code = waitFor(By.id("user-code")).getText();
+		String again = browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+		assertThat(again).isNotEqualTo(denied);
+		JsonNode retried = pairing(again);
+		assertThat(retried.path("status").asString()).isEqualTo("PENDING");
+		assertThat(retried.path("deviceId").asString()).isEqualTo(deviceId);
+		assertThat(retried.path("model").asString()).isEqualTo(model);
+		assertThat(retried.path("clientVersion").asString()).isEqualTo("2.1.0");
+		assertThat(code).isEqualTo(retried.path("userCode").asString());
+	}
+
+	@Test
+	void signInsAreAuditedWhetherAcceptedOrRefused() throws Exception {
+		// A long name as well: the session store indexes sessions by a name that must fit 100 characters.
+		Api.Response created = admin().post("/api/v1/api-keys",
+				"{\"name\": \"line-3-station-on-the-second-floor-near-the-loading-dock\", \"role\": \"STATION\"}");
+		String keyId = created.json().path("id").asString();
+		String key = created.json().path("key").asString();
+
+		signIn(key);
+		assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Console");
+		assertThat(audited("console.signed_in", keyId)).singleElement().satisfies((detail) -> {
+			assertThat(detail).startsWith("remote=");
+		});
+		browser.findElement(By.cssSelector("button.link")).click();
+		assertThat(audited("console.signed_out", keyId)).hasSize(1);
+
+		assertThat(admin().delete("/api/v1/api-keys/" + keyId).status()).isIn(200, 204);
+		signIn(key);
+		assertThat(waitFor(By.cssSelector("[role=alert]")).getText()).contains("unknown or no longer valid");
+		assertThat(audited("auth.refused", keyId)).singleElement().satisfies((detail) -> {
+			assertThat(detail).contains("reason=revoked", "path=/console/sign-in", "method=POST");
+			assertThat(detail).doesNotContain(key);
+		});
+	}
+
+	@Test
+	void sandboxDecisionsPostedFromAnotherSiteAreRefusedAndOwnPageDecisionsWork() throws Exception {
+		String model = urlPairingModel();
+		String deviceId = newDeviceId();
+		String code = startPairing(newKey("STATION"), deviceId, model, null).path("userCode").asString();
+
+		// What a browser sends for a form on another site (or another port of localhost) posting here.
+		for (String path : List.of("/sandbox/pair/decision", "/sandbox/user-codes/" + code + "/approve")) {
+			HttpResponse<String> forged = send(HttpRequest.newBuilder(URI.create(url(path)))
+				.header("Sec-Fetch-Site", path.contains("user-codes") ? "same-site" : "cross-site")
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.POST(HttpRequest.BodyPublishers.ofString("userCode=" + code + "&decision=approve")));
+			assertThat(forged.statusCode()).as(path).isEqualTo(403);
+			assertThat(forged.body()).contains("cross_site_request");
+		}
+		assertThat(this.simulator.userCodeOf(deviceId)).contains(code);
+
+		// The sandbox's own page posts same-origin, and its decision takes.
+		browser.get(url("/sandbox/pair/" + code));
+		browser.findElement(By.id("approve")).click();
+		assertThat(waitFor(By.id("decision")).getText()).isEqualTo("Approved");
+		advanceAndPoll(Duration.ofSeconds(5));
+		assertThat(admin().get("/api/v1/pairings?deviceId=" + deviceId).json().path("items").get(0).path("status")
+			.asString()).isEqualTo("AUTHORIZED");
+	}
+
+	private java.util.List<String> audited(String action, String subjectId) {
+		return this.jdbc.sql("select coalesce(detail, '') from audit_event where action = ? and subject_id = ? order by id")
+			.params(action, subjectId)
+			.query(String.class)
+			.list();
+	}
+
+	private String urlPairingModel() {
+		String model = "m-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		assertThat(admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"secret-of-" + model
+				+ "\", \"defaultClientVersion\": \"1.0.0\", \"urlPairing\": true}").status()).isEqualTo(201);
+		return model;
+	}
+
+	/** Starts a pairing through the form; returns its id once its page shows the code. */
+	private String startOnThePage(String deviceId, String model, String clientVersion) {
+		browser.get(url("/console/pairings/new"));
+		browser.findElement(By.id("deviceId")).sendKeys(deviceId);
+		browser.findElement(By.id("model")).sendKeys(model);
+		if (clientVersion != null) {
+			browser.findElement(By.id("clientVersion")).sendKeys(clientVersion);
+		}
+		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		waitFor(By.id("user-code"));
+		return browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+	}
+
+	private static int secondsOnTheCountdown() {
+		String[] parts = browser.findElement(By.id("countdown")).getText().split(":");
+		return Integer.parseInt(parts[0]) * 60 + Integer.parseInt(parts[1]);
+	}
+
 	private void signIn(String key) {
 		browser.get(url("/console/sign-in"));
 		browser.findElement(By.id("apiKey")).sendKeys(key);
-		org.openqa.selenium.WebElement submit = browser.findElement(By.cssSelector("main form button[type=submit]"));
-		submit.click();
-		// Until the sign-in page is gone, a lookup can find its elements and see them go stale.
-		new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(submit));
+		browser.findElement(By.cssSelector("main form button[type=submit]")).click();
+		// Until the answer has landed: a navigation right after the click would cancel the sign-in.
+		new WebDriverWait(browser, Duration.ofSeconds(10))
+			.until((page) -> !page.getCurrentUrl().endsWith("/console/sign-in"));
 	}
 
 	private String url(String path) {
