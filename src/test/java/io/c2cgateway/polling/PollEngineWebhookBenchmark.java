@@ -170,6 +170,7 @@ class PollEngineWebhookBenchmark {
 			this.lateness.reset();
 			this.tooSoon.set(0);
 			String postgresPort = String.valueOf(URI.create(properties.get("spring.datasource.url").toString().substring(5)).getPort());
+			Map<String, Long> writesBefore = writesByTable(jdbc);
 			long[] cpuBefore = cpuNanos(postgresPort);
 			Instant windowStart = Instant.now();
 			long started = System.nanoTime();
@@ -184,6 +185,18 @@ class PollEngineWebhookBenchmark {
 			String loadAfter = loadAverage();
 			refill.shutdown();
 			refill.awaitTermination(10, TimeUnit.SECONDS);
+			// Statistics reach pg_stat_user_tables with a lag of up to a second.
+			jdbc.execute("select pg_sleep(1.5)");
+			Map<String, Long> writesAfter = writesByTable(jdbc);
+			StringBuilder writes = new StringBuilder();
+			long allWrites = 0;
+			for (Map.Entry<String, Long> table : new java.util.TreeMap<>(writesAfter).entrySet()) {
+				long delta = table.getValue() - writesBefore.getOrDefault(table.getKey(), 0L);
+				allWrites += delta;
+				if (delta > 0) {
+					writes.append(String.format(" %s %.2f;", table.getKey(), delta / (double) Math.max(1, measuredEnded)));
+				}
+			}
 
 			long pending = jdbc.queryForObject("select count(*) from pairing where status = 'PENDING'", Long.class);
 			Map<String, Object> deliveries = jdbc.queryForMap("""
@@ -225,6 +238,8 @@ class PollEngineWebhookBenchmark {
 			System.out.printf("CPU in the window        this JVM (gateway, stand-in, receiver, harness) %.1f s = %.0f %% of a core;"
 					+ " its PostgreSQL %.1f s = %.0f %%; together %.2f ms per poll%n", jvm, 100 * jvm / elapsed, postgres,
 					100 * postgres / elapsed, 1000 * (jvm + postgres) / Math.max(1, measuredPolls));
+			System.out.printf("row writes               %.3f per poll; per ended pairing, by table:%s%n",
+					allWrites / (double) Math.max(1, measuredPolls), writes);
 			System.out.println("=============================");
 		}
 		finally {
@@ -281,6 +296,17 @@ class PollEngineWebhookBenchmark {
 			.mapToLong((process) -> process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
 			.sum();
 		return new long[] { jvm, postgres };
+	}
+
+	/** Inserted + updated + deleted rows per table since the database started. */
+	private static Map<String, Long> writesByTable(JdbcTemplate jdbc) {
+		jdbc.execute("select pg_stat_force_next_flush()");
+		Map<String, Long> writes = new HashMap<>();
+		jdbc.query("select relname, n_tup_ins + n_tup_upd + n_tup_del as writes from pg_stat_user_tables",
+				(row) -> {
+					writes.put(row.getString("relname"), row.getLong("writes"));
+				});
+		return writes;
 	}
 
 	private static OffsetDateTime utc(Instant instant) {
