@@ -210,7 +210,7 @@ class PollStore {
 				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
 				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", finish.status(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
+				""", finish.status().name(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
 				utc(finish.polledAt()), id, owner, epoch) == 1;
 	}
 
