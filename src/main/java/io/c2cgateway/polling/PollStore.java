@@ -20,6 +20,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.seconds;
 import static io.c2cgateway.system.SqlTime.utc;
 
 /**
@@ -238,10 +239,6 @@ class PollStore {
 			}
 		}
 		return passed;
-	}
-
-	private static double seconds(Duration duration) {
-		return duration.toMillis() / 1000.0;
 	}
 
 	private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
