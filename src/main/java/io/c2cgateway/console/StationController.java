@@ -182,8 +182,9 @@ class StationController {
 				case PENDING -> "Waiting for approval. Code " + String.join(" ", String.valueOf(this.pairing.userCode()).split(""))
 						+ ((this.pairing.codesIssued() > 1) ? ", a new code." : ".");
 				case AUTHORIZED -> "Paired.";
-				case EXPIRED, DENIED, FAILED, CANCELLED -> this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
-						+ this.reason;
+				case EXPIRED, DENIED, FAILED, CANCELLED ->
+					this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
+							+ this.reason;
 			};
 		}
 
