@@ -62,24 +62,42 @@ class DeviceApiBenchmark extends CustodyTest {
 		String model = newModel();
 		String pairingId = startPairing(station, newDeviceId(), model, null).path("id").asString();
 
-		List<String> lines = new ArrayList<>();
-		lines.add(run("POST /devices/{id}/access-token (cached)", rate, warmup, seconds, (i) -> request(
-				"/api/v1/devices/" + paired.deviceId() + "/access-token", deviceKey)
-			.POST(HttpRequest.BodyPublishers.noBody())
-			.build()));
-		lines.add(run("GET /pairings/{id}", rate, warmup, seconds,
-				(i) -> request("/api/v1/pairings/" + pairingId, station).GET().build()));
 		String runId = UUID.randomUUID().toString().substring(0, 6);
-		lines.add(run("POST /pairings (simulator at 0 ms) at " + createRate + "/s", createRate, warmup, seconds,
-				(i) -> request("/api/v1/pairings", station).header("Content-Type", "application/json")
-					.POST(HttpRequest.BodyPublishers
-						.ofString("{\"deviceId\": \"SN-" + runId + "-" + i + "\", \"model\": \"" + model + "\"}"))
-					.build()));
+		List<Scenario> scenarios = List.of(
+				new Scenario("POST /devices/{id}/access-token (cached)", rate,
+						(i) -> request("/api/v1/devices/" + paired.deviceId() + "/access-token", deviceKey)
+							.POST(HttpRequest.BodyPublishers.noBody())
+							.build()),
+				new Scenario("GET /pairings/{id}", rate,
+						(i) -> request("/api/v1/pairings/" + pairingId, station).GET().build()),
+				new Scenario("POST /pairings (simulator at 0 ms) at " + createRate + "/s", createRate,
+						(i) -> request("/api/v1/pairings", station).header("Content-Type", "application/json")
+							.POST(HttpRequest.BodyPublishers.ofString(
+									"{\"deviceId\": \"SN-" + runId + "-" + i + "\", \"model\": \"" + model + "\"}"))
+							.build()));
+
+		// One request at a time first: what a request costs when nothing queues (and a first warm-up).
+		List<String> lines = new ArrayList<>();
+		long next = 0;
+		for (Scenario scenario : scenarios) {
+			lines.add(sequential(scenario, 500, next));
+			next += 1_000_000;
+		}
+		// Every scenario warmed up at its rate before any is measured: the JIT compiles the shared path once.
+		for (Scenario scenario : scenarios) {
+			drive(scenario.rate(), warmup, scenario.requests(), new Recorder(3), new AtomicLong(),
+					new ConcurrentHashMap<>(), next);
+			next += 1_000_000;
+		}
+		for (Scenario scenario : scenarios) {
+			lines.add(run(scenario.name(), scenario.rate(), seconds, scenario.requests(), next));
+			next += 1_000_000;
+		}
 
 		System.out.println();
 		System.out.println("=== device API benchmark === " + BenchmarkMachine.describe().replace("(before the run)", "(after)"));
-		System.out.printf("rate %d req/s, warm-up %d s, measured %d s per scenario; latency from the scheduled send%n",
-				rate, warmup, seconds);
+		System.out.printf("warm-up %d s and measured %d s per scenario at a fixed rate; latency from the scheduled send%n",
+				warmup, seconds);
 		lines.forEach(System.out::println);
 		System.out.println("===========================");
 	}
@@ -90,22 +108,40 @@ class DeviceApiBenchmark extends CustodyTest {
 			.header("Authorization", "Bearer " + key);
 	}
 
-	/** Warm-up at the same rate, then the measured window; returns the scenario's figures line. */
-	private String run(String name, int rate, int warmupSeconds, int seconds, Function<Long, HttpRequest> requests)
+	/** The measured window at a fixed rate; returns the scenario's figures line. */
+	private String run(String name, int rate, int seconds, Function<Long, HttpRequest> requests, long offset)
 			throws Exception {
-		drive(rate, warmupSeconds, requests, new Recorder(3), new AtomicLong(), new ConcurrentHashMap<>(), 0);
 		Recorder latency = new Recorder(3);
 		AtomicLong failed = new AtomicLong();
 		ConcurrentHashMap<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
 		long started = System.nanoTime();
-		long sent = drive(rate, seconds, requests, latency, failed, statuses, 1_000_000_000L);
+		long sent = drive(rate, seconds, requests, latency, failed, statuses, offset);
 		double elapsed = (System.nanoTime() - started) / 1e9;
 		Histogram h = latency.getIntervalHistogram();
 		return String.format(
-				"%-42s sent %d, achieved %.0f req/s, latency p50 %.2f / p90 %.2f / p99 %.2f / p99.9 %.2f / max %.2f ms, statuses %s, failed %d",
-				name, sent, h.getTotalCount() / elapsed, h.getValueAtPercentile(50) / 1000.0,
+				"%-46s at %4d/s: sent %d, achieved %.0f req/s, latency p50 %.2f / p90 %.2f / p99 %.2f / p99.9 %.2f / max %.2f ms, statuses %s, failed %d",
+				name, rate, sent, h.getTotalCount() / elapsed, h.getValueAtPercentile(50) / 1000.0,
 				h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
 				h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, statuses, failed.get());
+	}
+
+	/** {@code count} requests one after another: the time one takes with nothing queued. */
+	private String sequential(Scenario scenario, int count, long offset) throws Exception {
+		Histogram h = new Histogram(3);
+		ConcurrentHashMap<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+		for (int i = 0; i < count; i++) {
+			long sent = System.nanoTime();
+			HttpResponse<Void> response = this.http.send(scenario.requests().apply(offset + i),
+					HttpResponse.BodyHandlers.discarding());
+			h.recordValue((System.nanoTime() - sent) / 1000);
+			statuses.computeIfAbsent(response.statusCode(), (c) -> new AtomicLong()).incrementAndGet();
+		}
+		return String.format("%-46s one at a time: %d requests, p50 %.2f / p90 %.2f / p99 %.2f / max %.2f ms, statuses %s",
+				scenario.name(), count, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+				h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, statuses);
+	}
+
+	private record Scenario(String name, int rate, Function<Long, HttpRequest> requests) {
 	}
 
 	private long drive(int rate, int seconds, Function<Long, HttpRequest> requests, Recorder latency, AtomicLong failed,
