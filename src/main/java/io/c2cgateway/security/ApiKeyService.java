@@ -34,8 +34,9 @@ public class ApiKeyService {
 
 	/**
 	 * How long a looked-up key is trusted without asking the database again. A key deleted on
-	 * another replica (or in the database directly) keeps working here at most this long; the
-	 * contract allows one second. This replica's own revocations clear the cache at once.
+	 * another replica (or in the database directly) keeps working here at most this long, well
+	 * inside the second a deleted key may take to stop working everywhere. This replica's own
+	 * revocations clear the cache at once.
 	 */
 	static final Duration LOOKUP_CACHE_TTL = Duration.ofMillis(500);
 
@@ -137,8 +138,10 @@ public class ApiKeyService {
 	}
 
 	/**
-	 * Forgets every looked-up key now and again once the transaction that revokes keys commits:
-	 * a request that read the key between the two would otherwise keep it usable for the TTL.
+	 * Forgets every looked-up key now and again once the transaction that revokes keys ends, so
+	 * that a lookup which read the key before the commit is dropped too. A lookup that reads before
+	 * the commit and stores after the second clearing is kept at most for the TTL, like a revocation
+	 * made on another replica.
 	 */
 	private void forgetLookups() {
 		this.lookups.invalidateAll();
