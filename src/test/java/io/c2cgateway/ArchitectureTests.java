@@ -61,6 +61,16 @@ class ArchitectureTests {
 	}
 
 	@Test
+	void pairingAnnouncesNewWorkWithoutKnowingThePollEngine() {
+		noClasses().that()
+			.resideInAPackage("io.c2cgateway.pairing..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAPackage("io.c2cgateway.polling..")
+			.check(CLASSES);
+	}
+
+	@Test
 	void theFrameioClientIsTheOnlyWayUpstream() {
 		noClasses().that()
 			.resideOutsideOfPackages("io.c2cgateway.frameio..")

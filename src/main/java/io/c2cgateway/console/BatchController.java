@@ -31,6 +31,7 @@ import io.c2cgateway.pairing.NewPairing;
 import io.c2cgateway.pairing.Pairing;
 import io.c2cgateway.pairing.PairingBatch;
 import io.c2cgateway.pairing.PairingService;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 
@@ -209,7 +210,7 @@ class BatchController {
 			}
 			else if (pairing != null && !pairing.isPending()) {
 				finished++;
-				if ("AUTHORIZED".equals(pairing.status())) {
+				if (pairing.is(PairingStatus.AUTHORIZED)) {
 					authorized++;
 					awaitsLanding |= StationController.awaitsLanding(pairing, this.clock);
 				}
@@ -229,7 +230,7 @@ class BatchController {
 			// Started by this session's key, but gone from its view: deleted by retention, or the key changed.
 			return "No longer visible.";
 		}
-		if ("AUTHORIZED".equals(pairing.status()) && pairing.frameioDevice() != null) {
+		if (pairing.is(PairingStatus.AUTHORIZED) && pairing.frameioDevice() != null) {
 			return "In Frame.io as " + pairing.frameioDevice().name()
 					+ ((pairing.frameioDevice().projectName() != null)
 							? ", project " + pairing.frameioDevice().projectName() : "");
@@ -285,15 +286,16 @@ class BatchController {
 		}
 
 		public String statusText() {
-			return switch (status()) {
-				case "PENDING" -> "Waiting";
-				case "AUTHORIZED" -> "Paired";
-				case "EXPIRED" -> "Expired";
-				case "DENIED" -> "Denied";
-				case "CANCELLED" -> "Cancelled";
-				case "FAILED" -> "Failed";
-				case "NOT_STARTED" -> "Not started";
-				default -> "Unknown";
+			if (this.pairing == null) {
+				return (this.row.problem() != null) ? "Not started" : "Unknown";
+			}
+			return switch (this.pairing.statusValue()) {
+				case PENDING -> "Waiting";
+				case AUTHORIZED -> "Paired";
+				case EXPIRED -> "Expired";
+				case DENIED -> "Denied";
+				case CANCELLED -> "Cancelled";
+				case FAILED -> "Failed";
 			};
 		}
 

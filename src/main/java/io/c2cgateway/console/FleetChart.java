@@ -7,6 +7,7 @@ import java.util.Locale;
 
 import org.springframework.web.util.HtmlUtils;
 
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.stats.StatsService;
 
 /**
@@ -17,9 +18,11 @@ import io.c2cgateway.stats.StatsService;
 final class FleetChart {
 
 	/** Outcome, legend label and a colour with at least 4.5:1 contrast on white. */
-	static final List<Series> SERIES = List.of(new Series("AUTHORIZED", "Authorized", "#0a6b2d"),
-			new Series("EXPIRED", "Expired", "#5c5c5c"), new Series("DENIED", "Denied", "#8a4b00"),
-			new Series("FAILED", "Failed", "#a50e0e"), new Series("CANCELLED", "Cancelled", "#3b4cc0"));
+	static final List<Series> SERIES = List.of(new Series(PairingStatus.AUTHORIZED.name(), "Authorized", "#0a6b2d"),
+			new Series(PairingStatus.EXPIRED.name(), "Expired", "#5c5c5c"),
+			new Series(PairingStatus.DENIED.name(), "Denied", "#8a4b00"),
+			new Series(PairingStatus.FAILED.name(), "Failed", "#a50e0e"),
+			new Series(PairingStatus.CANCELLED.name(), "Cancelled", "#3b4cc0"));
 
 	private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
 

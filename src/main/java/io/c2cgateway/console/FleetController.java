@@ -22,6 +22,7 @@ import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.devicemodel.DeviceModelView;
 import io.c2cgateway.pairing.PairingQuery;
 import io.c2cgateway.pairing.PairingService;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.ApiKeyView;
 import io.c2cgateway.security.Caller;
@@ -41,7 +42,7 @@ class FleetController {
 
 	static final int PAGE_SIZE = 20;
 
-	static final List<String> STATUSES = List.of("PENDING", "AUTHORIZED", "EXPIRED", "DENIED", "FAILED", "CANCELLED");
+	static final List<String> STATUSES = PairingStatus.NAMES;
 
 	private final PairingService pairings;
 

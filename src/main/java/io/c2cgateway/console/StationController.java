@@ -23,6 +23,7 @@ import io.c2cgateway.device.DeviceService;
 import io.c2cgateway.pairing.NewPairing;
 import io.c2cgateway.pairing.Pairing;
 import io.c2cgateway.pairing.PairingService;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 
@@ -131,23 +132,23 @@ class StationController {
 	 * least ten minutes after authorization, so pages keep asking the gateway a little longer.
 	 */
 	static boolean awaitsLanding(Pairing pairing, Clock clock) {
-		return "AUTHORIZED".equals(pairing.status()) && pairing.frameioDevice() == null
+		return pairing.is(PairingStatus.AUTHORIZED) && pairing.frameioDevice() == null
 				&& pairing.completedAt() != null
 				&& pairing.completedAt().plus(LANDING_WAIT).isAfter(clock.instant());
 	}
 
 	/** Why a pairing ended, for a person at a station rather than for a program. */
 	static String reason(Pairing pairing) {
-		return switch (pairing.status()) {
-			case "EXPIRED" -> "Nobody approved the code in time, so the pairing ran out.";
-			case "DENIED" -> "The request was denied in Frame.io.";
-			case "CANCELLED" -> "The pairing was cancelled.";
-			case "FAILED" -> switch (String.valueOf(pairing.failureReason())) {
+		return switch (pairing.statusValue()) {
+			case EXPIRED -> "Nobody approved the code in time, so the pairing ran out.";
+			case DENIED -> "The request was denied in Frame.io.";
+			case CANCELLED -> "The pairing was cancelled.";
+			case FAILED -> switch (String.valueOf(pairing.failureReason())) {
 				case "invalid_client" -> "Frame.io does not accept this device model's credentials (invalid_client).";
 				case "invalid_grant" -> "Frame.io no longer accepts this pairing's code (invalid_grant).";
 				default -> "Frame.io refused the pairing (" + pairing.failureReason() + ").";
 			};
-			default -> null;
+			case PENDING, AUTHORIZED -> null;
 		};
 	}
 
@@ -177,12 +178,13 @@ class StationController {
 
 		/** What the page's live region reads out when the panel changes: the status, and a new code. */
 		public String announcement() {
-			return switch (this.pairing.status()) {
-				case "PENDING" -> "Waiting for approval. Code " + String.join(" ", String.valueOf(this.pairing.userCode()).split(""))
+			return switch (this.pairing.statusValue()) {
+				case PENDING -> "Waiting for approval. Code " + String.join(" ", String.valueOf(this.pairing.userCode()).split(""))
 						+ ((this.pairing.codesIssued() > 1) ? ", a new code." : ".");
-				case "AUTHORIZED" -> "Paired.";
-				default -> this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
-						+ this.reason;
+				case AUTHORIZED -> "Paired.";
+				case EXPIRED, DENIED, FAILED, CANCELLED ->
+					this.pairing.status().charAt(0) + this.pairing.status().substring(1).toLowerCase() + ". "
+							+ this.reason;
 			};
 		}
 

@@ -14,6 +14,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.seconds;
 import static io.c2cgateway.system.SqlTime.utc;
 
 /**
@@ -300,10 +301,6 @@ class DeviceStore {
 
 	private static Claim claim(ResultSet rs, long askedAtNanos) throws SQLException {
 		return new Claim(rs.getString("device_id"), rs.getLong("version"), rs.getString("previous_owner"), askedAtNanos);
-	}
-
-	static double seconds(Duration duration) {
-		return duration.toMillis() / 1000.0;
 	}
 
 	/**

@@ -12,8 +12,8 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-import static io.c2cgateway.device.DeviceStore.seconds;
 import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.seconds;
 import static io.c2cgateway.system.SqlTime.utc;
 
 /**

@@ -12,6 +12,8 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
+import static io.c2cgateway.system.SqlTime.seconds;
+
 /**
  * Idempotency rows. Claims, staleness and expiry are judged by the database's {@code now()}, so
  * replicas with skewed clocks agree on who runs a request.
@@ -93,10 +95,6 @@ class IdempotencyStore {
 				delete from idempotency_key where ctid in (
 				    select ctid from idempotency_key where expires_at <= now() limit ?)
 				""", limit);
-	}
-
-	private static double seconds(Duration duration) {
-		return duration.toMillis() / 1000.0;
 	}
 
 	record Stored(UUID claim, String requestHash, boolean done, int status, String contentType, String sealedBody) {

@@ -18,7 +18,17 @@ public record Pairing(UUID id, String deviceId, String model, String clientVersi
 
 	@JsonIgnore
 	public boolean isPending() {
-		return "PENDING".equals(this.status);
+		return is(PairingStatus.PENDING);
+	}
+
+	public boolean is(PairingStatus status) {
+		return status.name().equals(this.status);
+	}
+
+	/** The status as the enum; the record keeps the column's text, which the API and pages show as is. */
+	@JsonIgnore
+	public PairingStatus statusValue() {
+		return PairingStatus.valueOf(this.status);
 	}
 
 }

@@ -27,7 +27,7 @@ import io.c2cgateway.system.QueryParameters;
 @RequestMapping("/api/v1/pairings")
 class PairingController {
 
-	static final Set<String> STATUSES = Set.of("PENDING", "AUTHORIZED", "EXPIRED", "DENIED", "FAILED", "CANCELLED");
+	static final Set<String> STATUSES = Set.copyOf(PairingStatus.NAMES);
 
 	private final PairingService pairings;
 

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -20,7 +21,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.webhook.Outbox;
-import io.c2cgateway.webhook.WebhookEvents;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.PairedDevices;
 import io.c2cgateway.devicemodel.DeviceModelService;
@@ -29,7 +29,6 @@ import io.c2cgateway.frameio.ClientCredentials;
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.Upstream;
-import io.c2cgateway.polling.PollEngine;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.LogContext;
@@ -50,7 +49,7 @@ public class PairingService {
 
 	private final AuditLog audit;
 
-	private final PollEngine engine;
+	private final ApplicationEventPublisher events;
 
 	private final TransactionTemplate tx;
 
@@ -63,7 +62,7 @@ public class PairingService {
 	private final Outbox outbox;
 
 	PairingService(PairingStore store, DeviceModelService models, FrameioClient frameio, SecretBox box, AuditLog audit,
-			PollEngine engine, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices,
+			ApplicationEventPublisher events, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices,
 			Outbox outbox) {
 		this.outbox = outbox;
 		this.store = store;
@@ -71,7 +70,7 @@ public class PairingService {
 		this.frameio = frameio;
 		this.box = box;
 		this.audit = audit;
-		this.engine = engine;
+		this.events = events;
 		this.tx = tx;
 		this.clock = clock;
 		this.meters = meters;
@@ -106,7 +105,7 @@ public class PairingService {
 		DeviceCode code = ok.value();
 		Instant now = this.clock.instant();
 		Pairing pairing = new Pairing(UUID.randomUUID(), request.deviceId(), model.model(), clientVersion, urlPairing,
-				"PENDING", code.userCode(), code.verificationUri(), code.verificationUriComplete(), code.name(),
+				PairingStatus.PENDING.name(), code.userCode(), code.verificationUri(), code.verificationUriComplete(), code.name(),
 				now.plusSeconds(code.expiresInSeconds()), 1, code.intervalSeconds(), now.plusSeconds(timeout), now, now,
 				null, null, caller.name(), 1, null, caller.keyId());
 		try {
@@ -126,7 +125,7 @@ public class PairingService {
 			throw raced;
 		}
 		this.meters.counter("gateway.pairings.started").increment();
-		this.engine.wake();
+		this.events.publishEvent(new PairingStarted(pairing.id()));
 		try (LogContext context = LogContext.of(pairing.id(), pairing.deviceId())) {
 			log.info("Pairing {} started for device {}", pairing.id(), pairing.deviceId());
 		}
@@ -213,18 +212,18 @@ public class PairingService {
 		boolean cancelled = Boolean.TRUE.equals(this.tx.execute((status) -> {
 			boolean done = this.store.cancel(pairing.id(), now);
 			if (done) {
-				this.audit.record(now, caller.actor(), "pairing.cancelled", "pairing", pairing.id().toString(), null);
-				this.outbox.publish(WebhookEvents.ofPairingStatus("CANCELLED"), "pairing", pairing.id().toString(), now);
+				this.audit.record(now, caller.actor(), PairingStatus.CANCELLED.eventName(), "pairing", pairing.id().toString(), null);
+				this.outbox.publish(PairingStatus.CANCELLED.eventName(), "pairing", pairing.id().toString(), now);
 			}
 			return done;
 		}));
 		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> ApiException.notFound("Pairing"));
 		if (cancelled) {
-			this.meters.counter("gateway.pairings.finished", "outcome", "CANCELLED").increment();
+			this.meters.counter("gateway.pairings.finished", "outcome", PairingStatus.CANCELLED.name()).increment();
 			log.info("Pairing {} cancelled by {}", pairing.id(), caller.actor());
 			return current;
 		}
-		if ("CANCELLED".equals(current.status())) {
+		if (current.is(PairingStatus.CANCELLED)) {
 			return current;
 		}
 		throw ApiException.conflict("pairing_finished", "The pairing is already " + current.status());

@@ -135,12 +135,12 @@ class ClockSkew implements HealthIndicator {
 		boolean nowInBounds = measured.worstCase().compareTo(this.bound) <= 0;
 		if (!nowInBounds && (this.inBounds || !this.judged)) {
 			log.error("This replica's clock is {} s off the database's (± {} s), more than the {} s allowed: "
-					+ "it polls nothing and is not ready until that is fixed", seconds(measured.skew()),
-					seconds(measured.uncertainty()), seconds(this.bound));
+					+ "it polls nothing and is not ready until that is fixed", shownSeconds(measured.skew()),
+					shownSeconds(measured.uncertainty()), shownSeconds(this.bound));
 		}
 		else if (nowInBounds && !this.inBounds && this.judged) {
 			log.info("This replica's clock is {} s off the database's again, within the {} s allowed: it polls again",
-					seconds(measured.skew()), seconds(this.bound));
+					shownSeconds(measured.skew()), shownSeconds(this.bound));
 		}
 		this.inBounds = nowInBounds;
 		this.judged = true;
@@ -182,11 +182,12 @@ class ClockSkew implements HealthIndicator {
 			return Health.down().withDetail("reason", "clock skew not measured yet").build();
 		}
 		Health.Builder health = this.inBounds ? Health.up() : Health.down()
-			.withDetail("reason", "clock skew beyond " + seconds(this.bound) + " s; this replica polls nothing");
-		return health.withDetail("skewSeconds", seconds(measured.skew())).build();
+			.withDetail("reason", "clock skew beyond " + shownSeconds(this.bound) + " s; this replica polls nothing");
+		return health.withDetail("skewSeconds", shownSeconds(measured.skew())).build();
 	}
 
-	private static double seconds(Duration duration) {
+	/** For logs and health: rounded to the millisecond, where a bind value is cut to it. */
+	private static double shownSeconds(Duration duration) {
 		return Math.round(duration.toNanos() / 1e6) / 1e3;
 	}
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
+import io.c2cgateway.pairing.PairingStatus;
 
 /** What a {@link Step} means for the pairing's row. {@code polledAt} is set when a poll was sent. */
 sealed interface Decision {
@@ -25,7 +26,7 @@ sealed interface Decision {
 	}
 
 	/** A terminal state other than AUTHORIZED. */
-	record Finish(String status, String failureReason, Instant at, Instant polledAt) implements Decision {
+	record Finish(PairingStatus status, String failureReason, Instant at, Instant polledAt) implements Decision {
 
 		/** Upstream error codes are free text of any length; the column holds 128 characters. */
 		public Finish {

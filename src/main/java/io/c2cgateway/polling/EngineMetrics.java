@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import io.c2cgateway.pairing.PairingStatus;
+
 /** The poll engine's meters; names are listed in the README. */
 final class EngineMetrics {
 
@@ -59,8 +61,8 @@ final class EngineMetrics {
 		counter.increment();
 	}
 
-	void finished(String status) {
-		this.meters.counter("gateway.pairings.finished", "outcome", status).increment();
+	void finished(PairingStatus status) {
+		this.meters.counter("gateway.pairings.finished", "outcome", status.name()).increment();
 	}
 
 }

@@ -21,9 +21,9 @@ import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.webhook.Outbox;
-import io.c2cgateway.webhook.WebhookEvents;
 
 /**
  * Writes what the engine's polls came to: reschedules in fenced batches, everything else row by
@@ -217,7 +217,7 @@ final class OutcomeWriter {
 				this.custody.discardAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion, pairing.id,
 						ok.value(), at, this.holder.actor(), "unwritable_outcome");
 			}
-			finishNow(pairing.id, pairing.epoch, new Decision.Finish("FAILED", "unwritable_outcome", at, null));
+			finishNow(pairing.id, pairing.epoch, new Decision.Finish(PairingStatus.FAILED, "unwritable_outcome", at, null));
 		}
 		catch (RuntimeException ex) {
 			log.warn("Pairing {}: could not mark its unwritable outcome: {}", pairing.id, ex.getClass().getSimpleName());
@@ -233,9 +233,9 @@ final class OutcomeWriter {
 			if (!this.store.finish(this.holder.owner(), id, epoch, finish)) {
 				return false;
 			}
-			this.audit.record(finish.at(), this.holder.actor(), "pairing." + finish.status().toLowerCase(), "pairing",
+			this.audit.record(finish.at(), this.holder.actor(), finish.status().eventName(), "pairing",
 					id.toString(), (finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
-			this.outbox.publish(WebhookEvents.ofPairingStatus(finish.status()), "pairing", id.toString(), finish.at());
+			this.outbox.publish(finish.status().eventName(), "pairing", id.toString(), finish.at());
 			return true;
 		}));
 		if (finished) {
@@ -331,13 +331,13 @@ final class OutcomeWriter {
 					}
 					this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
 							pairing.id, authorize.tokens(), authorize.at(), this.holder.actor());
-					this.audit.record(authorize.at(), this.holder.actor(), "pairing.authorized", "pairing",
+					this.audit.record(authorize.at(), this.holder.actor(), PairingStatus.AUTHORIZED.eventName(), "pairing",
 							pairing.id.toString(), "deviceId=" + pairing.deviceId);
-					this.outbox.publish(WebhookEvents.PAIRING_AUTHORIZED, "pairing", pairing.id.toString(), authorize.at());
+					this.outbox.publish(PairingStatus.AUTHORIZED.eventName(), "pairing", pairing.id.toString(), authorize.at());
 					return true;
 				}));
 				if (authorized) {
-					this.metrics.finished("AUTHORIZED");
+					this.metrics.finished(PairingStatus.AUTHORIZED);
 					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
 				}
 				else {

@@ -27,6 +27,7 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
@@ -556,7 +557,7 @@ public class PollEngine implements SmartLifecycle {
 		try (LogContext context = LogContext.of(row.id(), row.deviceId())) {
 			log.error("Pairing {} cannot be polled: {}; it ends FAILED (undecryptable)", row.id(), cause.getMessage());
 			Instant at = this.clock.instant();
-			this.writer.finishNow(row.id(), row.epoch(), new Decision.Finish("FAILED", "undecryptable", at, null));
+			this.writer.finishNow(row.id(), row.epoch(), new Decision.Finish(PairingStatus.FAILED, "undecryptable", at, null));
 		}
 		catch (RuntimeException ex) {
 			// Still leased to us and untracked: it is free again once our lease ends, and fails then.

@@ -6,6 +6,7 @@ import java.time.Instant;
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.pairing.PairingStatus;
 
 /**
  * RFC 8628 §3.5 as the contract's polling rules spell it out, with no I/O: a {@link Step} in, a
@@ -40,7 +41,7 @@ final class PollRules {
 		if (step instanceof Step.Renew renew) {
 			return afterRenewal(renew.pairing(), renew.renewal(), renew.at(), null);
 		}
-		return new Decision.Finish("EXPIRED", null, step.at(), null);
+		return new Decision.Finish(PairingStatus.EXPIRED, null, step.at(), null);
 	}
 
 	private Decision afterPoll(Step.Poll poll) {
@@ -52,7 +53,7 @@ final class PollRules {
 		}
 		// Frame.io said yes without usable tokens: the code is spent, custody impossible (contract 1.2).
 		if (Upstream.isUnusableAnswer(answer)) {
-			return new Decision.Finish("FAILED", Upstream.INVALID_TOKEN_RESPONSE, at, at);
+			return new Decision.Finish(PairingStatus.FAILED, Upstream.INVALID_TOKEN_RESPONSE, at, at);
 		}
 		// A 4xx without an OAuth error is a proxy's or CDN's page, not Frame.io's verdict: transient (contract 1.2).
 		if (answer instanceof Upstream.Rejected<TokenGrant> rejected && !statusOnly(rejected)) {
@@ -65,13 +66,13 @@ final class PollRules {
 					return new Decision.Reschedule(at.plusSeconds(slower), slower, 0, true, at);
 				case "expired_token":
 					if (poll.renewal() == null) {
-						return new Decision.Finish("EXPIRED", null, at, at);
+						return new Decision.Finish(PairingStatus.EXPIRED, null, at, at);
 					}
 					return afterRenewal(pairing, poll.renewal(), at, at);
 				case "access_denied":
-					return new Decision.Finish("DENIED", null, at, at);
+					return new Decision.Finish(PairingStatus.DENIED, null, at, at);
 				default:
-					return new Decision.Finish("FAILED", rejected.error(), at, at);
+					return new Decision.Finish(PairingStatus.FAILED, rejected.error(), at, at);
 			}
 		}
 		// slow_down counts whatever the status, also inside a 429 (contract 1.2).
@@ -92,7 +93,7 @@ final class PollRules {
 			return new Decision.Renew(ok.value(), at, polledAt);
 		}
 		if (renewal instanceof Upstream.Rejected<DeviceCode> rejected && !statusOnly(rejected)) {
-			return new Decision.Finish("FAILED", rejected.error(), at, polledAt);
+			return new Decision.Finish(PairingStatus.FAILED, rejected.error(), at, polledAt);
 		}
 		int backoff = nextBackoff(pairing);
 		Instant next = at.plusSeconds(Math.max(backoff, retryAfter(renewal).toSeconds()));

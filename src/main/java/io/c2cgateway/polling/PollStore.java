@@ -20,6 +20,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static io.c2cgateway.system.SqlTime.instant;
+import static io.c2cgateway.system.SqlTime.seconds;
 import static io.c2cgateway.system.SqlTime.utc;
 
 /**
@@ -210,7 +211,7 @@ class PollStore {
 				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
 				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", finish.status(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
+				""", finish.status().name(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
 				utc(finish.polledAt()), id, owner, epoch) == 1;
 	}
 
@@ -238,10 +239,6 @@ class PollStore {
 			}
 		}
 		return passed;
-	}
-
-	private static double seconds(Duration duration) {
-		return duration.toMillis() / 1000.0;
 	}
 
 	private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {

@@ -1,6 +1,7 @@
 package io.c2cgateway.security;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,8 +11,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.system.ApiException;
@@ -25,6 +32,17 @@ public class ApiKeyService {
 
 	static final String BOOTSTRAP_NAME = "bootstrap-admin";
 
+	/**
+	 * How long a looked-up key is trusted without asking the database again. A key deleted on
+	 * another replica (or in the database directly) keeps working here at most this long, well
+	 * inside the second a deleted key may take to stop working everywhere. This replica's own
+	 * revocations clear the cache at once.
+	 */
+	static final Duration LOOKUP_CACHE_TTL = Duration.ofMillis(500);
+
+	/** Bounds the memory a flood of made-up keys can take; an eviction only costs a lookup. */
+	private static final int LOOKUP_CACHE_SIZE = 10_000;
+
 	private final ApiKeys keys;
 
 	private final AuditLog audit;
@@ -35,9 +53,18 @@ public class ApiKeyService {
 
 	private final BootstrapKeySwitch bootstrapSwitch;
 
+	private final JdbcClient jdbc;
+
+	/** Hash of a presented key → the caller it stood for, or empty for an unknown or revoked key. */
+	private final Cache<String, Optional<Caller>> lookups = Caffeine.newBuilder()
+		.expireAfterWrite(LOOKUP_CACHE_TTL)
+		.maximumSize(LOOKUP_CACHE_SIZE)
+		.build();
+
 	ApiKeyService(ApiKeys keys, AuditLog audit, Clock clock, SecurityProperties properties,
-			BootstrapKeySwitch bootstrapSwitch) {
+			BootstrapKeySwitch bootstrapSwitch, JdbcClient jdbc) {
 		this.keys = keys;
+		this.jdbc = jdbc;
 		this.bootstrapSwitch = bootstrapSwitch;
 		this.audit = audit;
 		this.clock = clock;
@@ -73,8 +100,12 @@ public class ApiKeyService {
 		return valid;
 	}
 
-	/** The caller a presented key stands for, if the key is known and not revoked. */
-	@Transactional(readOnly = true)
+	/**
+	 * The caller a presented key stands for, if the key is known and not revoked. Asked on every
+	 * request, so it opens no transaction and, for a key seen in the last {@link #LOOKUP_CACHE_TTL},
+	 * reads nothing; the bootstrap key's switch is read each time (it is rare once real keys exist,
+	 * and switching it off must end it on every replica at once).
+	 */
 	public Optional<Caller> authenticate(String presented) {
 		if (presented == null || presented.isEmpty() || presented.length() > 512) {
 			return Optional.empty();
@@ -87,7 +118,41 @@ public class ApiKeyService {
 		if (!KeyMaterial.looksLikeKey(presented)) {
 			return Optional.empty();
 		}
-		return this.keys.findByKeyHash(hash).filter(ApiKey::isActive).map(ApiKey::toCaller);
+		Optional<Caller> cached = this.lookups.getIfPresent(hash);
+		if (cached != null) {
+			return cached;
+		}
+		Optional<Caller> found = lookUp(hash);
+		this.lookups.put(hash, found);
+		return found;
+	}
+
+	/** One statement on a pooled connection in auto-commit: no entity, no transaction. */
+	private Optional<Caller> lookUp(String hash) {
+		return this.jdbc
+			.sql("select id, name, role, device_id from api_key where key_hash = ? and revoked_at is null")
+			.param(hash)
+			.query((rs, row) -> new Caller(rs.getObject("id", UUID.class), rs.getString("name"),
+					Role.valueOf(rs.getString("role")), rs.getString("device_id")))
+			.optional();
+	}
+
+	/**
+	 * Forgets every looked-up key now and again once the transaction that revokes keys ends, so
+	 * that a lookup which read the key before the commit is dropped too. A lookup that reads before
+	 * the commit and stores after the second clearing is kept at most for the TTL, like a revocation
+	 * made on another replica.
+	 */
+	private void forgetLookups() {
+		this.lookups.invalidateAll();
+		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+				@Override
+				public void afterCompletion(int status) {
+					ApiKeyService.this.lookups.invalidateAll();
+				}
+			});
+		}
 	}
 
 	/**
@@ -164,6 +229,7 @@ public class ApiKeyService {
 			.orElseThrow(() -> ApiException.notFound("API key"));
 		if (key.isActive()) {
 			key.revoke(now());
+			forgetLookups();
 			this.audit.record(by.actor(), "api_key.revoked", "api_key", id.toString(), "name=" + key.name());
 		}
 	}
@@ -176,6 +242,7 @@ public class ApiKeyService {
 	public String issueDeviceKey(String deviceId, String actor) {
 		Instant now = now();
 		this.keys.revokeDeviceKeys(deviceId, now);
+		forgetLookups();
 		String key = KeyMaterial.newKey();
 		ApiKey saved = this.keys
 			.save(new ApiKey(UUID.randomUUID(), "device:" + deviceId, Role.DEVICE, KeyMaterial.hash(key), deviceId, now));
@@ -186,6 +253,7 @@ public class ApiKeyService {
 	/** Every key of a device stops working at once. */
 	@Transactional
 	public int revokeDeviceKeys(String deviceId) {
+		forgetLookups();
 		return this.keys.revokeDeviceKeys(deviceId, now());
 	}
 

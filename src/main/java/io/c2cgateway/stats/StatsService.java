@@ -11,6 +11,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.system.SqlTime;
 
 /**
@@ -22,8 +23,7 @@ import io.c2cgateway.system.SqlTime;
 @Service
 public class StatsService {
 
-	static final List<String> PAIRING_STATUSES = List.of("PENDING", "AUTHORIZED", "EXPIRED", "DENIED", "FAILED",
-			"CANCELLED");
+	static final List<String> PAIRING_STATUSES = PairingStatus.NAMES;
 
 	public static final List<String> TERMINAL_STATUSES = PAIRING_STATUSES.subList(1, PAIRING_STATUSES.size());
 

@@ -2,6 +2,7 @@ package io.c2cgateway.system;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -15,6 +16,14 @@ public final class SqlTime {
 	/** A bind value for a {@code timestamptz} parameter; null stays null. */
 	public static OffsetDateTime utc(Instant instant) {
 		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+	}
+
+	/**
+	 * A bind value for {@code make_interval(secs => ?)} or {@code ? * interval '1 second'}: whole
+	 * seconds would cut a sub-second lease or TTL to nothing, so milliseconds are kept.
+	 */
+	public static double seconds(Duration duration) {
+		return duration.toMillis() / 1000.0;
 	}
 
 	/** A {@code timestamptz} column as an instant; SQL null is null. */

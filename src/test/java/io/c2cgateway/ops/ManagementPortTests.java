@@ -1,12 +1,17 @@
 package io.c2cgateway.ops;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.support.GatewayProcess;
+import io.c2cgateway.support.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,11 +25,14 @@ class ManagementPortTests {
 	@Test
 	void whenAManagementPortIsSetThenActuatorAnswersThereAndNotOnTheApiPort() throws Exception {
 		int management = GatewayProcess.freePort();
-		Map<String, String> environment = Map.of("MANAGEMENT_SERVER_PORT", String.valueOf(management),
+		Map<String, String> environment = new HashMap<>(Map.of("MANAGEMENT_SERVER_PORT", String.valueOf(management),
 				"GATEWAY_CRYPTO_KEYS", "mgmt:" + "A".repeat(43) + "=",
 				"GATEWAY_POLLING_ENABLED", "false", "GATEWAY_TOKENS_KEEP_ALIVE_ENABLED", "false",
 				"GATEWAY_TOKENS_REVOCATION_RETRY_ENABLED", "false", "GATEWAY_RETENTION_ENABLED", "false",
-				"GATEWAY_CRYPTO_ROTATION_INITIAL_DELAY", "1h");
+				"GATEWAY_CRYPTO_ROTATION_INITIAL_DELAY", "1h"));
+		// A database of its own: the shared one holds rows other tests sealed with keys this process
+		// does not have, and the gateway rightly refuses to start on those.
+		environment.put("SPRING_DATASOURCE_URL", emptyDatabase());
 		try (GatewayProcess gateway = GatewayProcess.start(environment,
 				Path.of("target", "management-port", "gateway.log"))) {
 			gateway.awaitReady(Duration.ofSeconds(90));
@@ -42,6 +50,17 @@ class ManagementPortTests {
 			assertThat(gateway.status(api, "/api/v1/stats")).isEqualTo(401);
 			assertThat(gateway.status(api, "/v3/api-docs")).isEqualTo(200);
 		}
+	}
+
+	private static String emptyDatabase() throws Exception {
+		Map<String, String> shared = TestDatabase.properties();
+		String url = shared.get("spring.datasource.url");
+		String name = "management_port_" + UUID.randomUUID().toString().replace("-", "");
+		try (Connection connection = DriverManager.getConnection(url, shared.get("spring.datasource.username"),
+				shared.get("spring.datasource.password"))) {
+			connection.createStatement().execute("create database " + name);
+		}
+		return url.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
 	}
 
 }

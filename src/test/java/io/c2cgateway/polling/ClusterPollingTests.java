@@ -30,6 +30,7 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.IntegrationTest;
@@ -242,7 +243,7 @@ class ClusterPollingTests extends IntegrationTest {
 						0, true, this.clock.instant(), this.clock.instant())));
 		assertThat(passed).containsExactly(false);
 		assertThat(new PollStore(this.jdbcTemplate, this.transactions).finish(staleOwner, UUID.fromString(id), staleEpoch,
-				new Decision.Finish("FAILED", "stale", this.clock.instant(), null)))
+				new Decision.Finish(PairingStatus.FAILED, "stale", this.clock.instant(), null)))
 			.isFalse();
 		assertThat(pairing(id)).isEqualTo(before);
 		assertThat(nextPollAt(id)).isEqualTo(nextPollBefore);

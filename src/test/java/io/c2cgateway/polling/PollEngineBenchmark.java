@@ -29,6 +29,7 @@ import io.c2cgateway.C2cGatewayApplication;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.BenchmarkMachine;
 import io.c2cgateway.support.TestDatabase;
 
 /**
@@ -63,6 +64,9 @@ class PollEngineBenchmark {
 	void pollManyPendingPairings() throws Exception {
 		int pairings = Integer.getInteger("benchmark.pairings", 20_000);
 		int seconds = Integer.getInteger("benchmark.seconds", 60);
+		// Before anything of the run loads the machine: the figures mean little without it.
+		String machine = BenchmarkMachine.describe();
+		System.out.println(machine);
 		DisposableServer upstream = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
@@ -119,7 +123,7 @@ class PollEngineBenchmark {
 			System.out.println();
 			System.out.println("=== poll engine benchmark ===");
 			System.out.printf("pending pairings        %d (held by this replica: %d)%n", pairings, held);
-			System.out.printf("cores                   %d%n", Runtime.getRuntime().availableProcessors());
+			System.out.printf("%s%n", machine);
 			System.out.printf("measured for            %.1f s%n", elapsed);
 			System.out.printf("polls                   %d (%.0f/s; ideal %.0f/s)%n", measuredPolls, measuredPolls / elapsed,
 					pairings / (double) INTERVAL_SECONDS);
@@ -128,6 +132,10 @@ class PollEngineBenchmark {
 					histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), INTERVAL_SECONDS);
 			System.out.printf("polls sooner than interval  %d (shortest gap %.3f ms)%n", this.tooSoon.get(),
 					this.shortestGapMicros.get() / 1000.0);
+			if (this.tooSoon.get() > 0) {
+				System.out.printf("FAILURE: %d polls came sooner than their %d s interval (the contract forbids any)%n",
+						this.tooSoon.get(), INTERVAL_SECONDS);
+			}
 			System.out.printf("row writes per poll     %.3f (%d inserted+updated+deleted rows, all tables)%n",
 					measuredWrites / (double) Math.max(1, measuredPolls), measuredWrites);
 			System.out.println("=============================");

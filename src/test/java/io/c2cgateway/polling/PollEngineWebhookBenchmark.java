@@ -36,6 +36,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import io.c2cgateway.C2cGatewayApplication;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.BenchmarkMachine;
 import io.c2cgateway.support.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,6 +89,7 @@ class PollEngineWebhookBenchmark {
 		boolean deny = "deny".equals(System.getProperty("benchmark.ending", "authorize"));
 		boolean webhook = Boolean.getBoolean("benchmark.webhook");
 		String loadAtStart = loadAverage();
+		System.out.println(BenchmarkMachine.describe());
 		DisposableServer upstream = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)

@@ -12,6 +12,7 @@ import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.pairing.PairingStatus;
 
 /**
  * The polling rules without I/O: one step in, one decision out. The full-stack scenarios in
@@ -83,21 +84,21 @@ class PollRulesTests {
 	void pollWhenAccessDeniedThenPairingIsDenied() {
 		Decision decision = this.rules.decide(poll(pending(5, 0), new Upstream.Rejected<>(400, "access_denied")));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("DENIED", null, NOW, NOW));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.DENIED, null, NOW, NOW));
 	}
 
 	@Test
 	void pollWhenUnknownOAuthErrorThenPairingFailsWithThatReason() {
 		Decision decision = this.rules.decide(poll(pending(5, 0), new Upstream.Rejected<>(401, "invalid_client")));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("FAILED", "invalid_client", NOW, NOW));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.FAILED, "invalid_client", NOW, NOW));
 	}
 
 	@Test
 	void pollWhenTwoHundredWithoutUsableTokensThenFailsAsInvalidTokenResponse() {
 		Decision decision = this.rules.decide(poll(pending(5, 0), new Upstream.Rejected<>(200, "missing_refresh_token")));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("FAILED", Upstream.INVALID_TOKEN_RESPONSE, NOW, NOW));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.FAILED, Upstream.INVALID_TOKEN_RESPONSE, NOW, NOW));
 	}
 
 	@Test
@@ -113,7 +114,7 @@ class PollRulesTests {
 	void pollWhenCodeExpiredAndNoRenewalWasAllowedThenPairingExpires() {
 		Decision decision = this.rules.decide(poll(pending(5, 0), new Upstream.Rejected<>(400, "expired_token")));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("EXPIRED", null, NOW, NOW));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.EXPIRED, null, NOW, NOW));
 	}
 
 	@Test
@@ -146,14 +147,14 @@ class PollRulesTests {
 	void renewalWhenRefusedWithOAuthErrorThenPairingFails() {
 		Decision decision = this.rules.decide(new Step.Renew(pending(5, 0), new Upstream.Rejected<>(400, "invalid_client"), NOW));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("FAILED", "invalid_client", NOW, null));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.FAILED, "invalid_client", NOW, null));
 	}
 
 	@Test
 	void expireStepEndsThePairingWithoutAPoll() {
 		Decision decision = this.rules.decide(new Step.Expire(pending(5, 0), NOW));
 
-		assertThat(decision).isEqualTo(new Decision.Finish("EXPIRED", null, NOW, null));
+		assertThat(decision).isEqualTo(new Decision.Finish(PairingStatus.EXPIRED, null, NOW, null));
 	}
 
 	@Test

@@ -11,6 +11,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.BenchmarkMachine;
 import io.c2cgateway.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +43,7 @@ class WebhookDeliveryBenchmark extends IntegrationTest {
 	void eventsPerSecondToALocalReceiver() throws Exception {
 		int events = Integer.getInteger("benchmark.events", 10_000);
 		int delayMillis = Integer.getInteger("benchmark.receiver-delay-ms", 0);
+		String machine = BenchmarkMachine.describe();
 		try (Receiver receiver = Receiver.start().delaying(Duration.ofMillis(delayMillis))) {
 			Api.Response created = admin().post("/api/v1/webhooks",
 					"{\"url\": \"" + receiver.url() + "\", \"events\": [\"device.revoked\"]}");
@@ -89,7 +91,7 @@ class WebhookDeliveryBenchmark extends IntegrationTest {
 				.query(Long.class)
 				.single();
 			assertThat(delivered).isEqualTo(events);
-			System.out.println("=== webhook delivery benchmark ===");
+			System.out.println("=== webhook delivery benchmark === " + machine);
 			System.out.printf("outbox writes: %d events in %.2f s = %.0f events/s (1,000 per transaction)%n", events,
 					writeSeconds, events / writeSeconds);
 			System.out.printf("delivered: %d events in %.2f s = %.0f events/s; receiver delay %d ms; requests received %d; "

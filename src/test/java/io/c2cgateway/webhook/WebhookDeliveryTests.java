@@ -310,7 +310,7 @@ class WebhookDeliveryTests extends IntegrationTest {
 		// The receiver's own server holds one thread per request; the gateway's side holds none per delivery.
 		assertThat(gatewayThreads() - threadsBefore).isLessThan(8);
 
-		assertThat(this.worker.awaitIdle(Duration.ofSeconds(10))).as("all timed out (2 s in tests)").isTrue();
+		assertThat(this.worker.awaitIdle(Duration.ofSeconds(10))).as("all timed out (5 s in tests)").isTrue();
 		JsonNode pending = deliveries(endpoint, "PENDING").path("items");
 		assertThat(pending).hasSize(count);
 		assertThat(pending).allMatch((d) -> "timeout".equals(d.path("lastError").asString()));
