@@ -167,12 +167,17 @@ class PollEngineBenchmark {
 	}
 
 	static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, int count) {
+		insertPendingPairings(jdbc, box, model, "BENCH-", count);
+	}
+
+	/** Pending pairings whose device ids start with {@code deviceIdPrefix}, first polls spread over one interval. */
+	static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, String deviceIdPrefix, int count) {
 		Instant now = Instant.now();
 		List<Object[]> rows = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			UUID id = UUID.randomUUID();
 			String deviceCode = "dc-" + id;
-			rows.add(new Object[] { id, "BENCH-" + i, model, utc(now.plusSeconds(3600)),
+			rows.add(new Object[] { id, deviceIdPrefix + i, model, utc(now.plusSeconds(3600)),
 					box.seal(Secret.of(deviceCode), "pairing", "device_code", id), utc(now.plusSeconds(7200)), utc(now),
 					utc(now.plusMillis(ThreadLocalRandom.current().nextLong(INTERVAL_SECONDS * 1000L))) });
 		}
