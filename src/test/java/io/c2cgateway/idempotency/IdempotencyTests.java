@@ -80,6 +80,24 @@ class IdempotencyTests extends IntegrationTest {
 	}
 
 	@Test
+	void postWhenKeyIsMalformedThenRefusedAndNothingStarts() {
+		String model = newModel();
+		String station = newKey("STATION");
+		for (String path : new String[] { "/api/v1/pairings", "/api/v1/pairings/batch" }) {
+			// Not "café": the JDK client sends it as "caf?", which is a well-formed key.
+			for (String key : new String[] { "", "k".repeat(256), "a\tb" }) {
+				String deviceId = newDeviceId();
+				String body = path.endsWith("/batch") ? "{\"items\": [" + pairingBody(deviceId, model) + "]}"
+						: pairingBody(deviceId, model);
+				Api.Response answer = post(station, path, body, key);
+				assertThat(answer.status()).as("%s with key [%s]: %s", path, key, answer.body()).isEqualTo(400);
+				assertThat(answer.code()).isEqualTo("validation_failed");
+				assertThat(deviceCodeRequests(deviceId)).as("started despite the refusal").isZero();
+			}
+		}
+	}
+
+	@Test
 	void postWhenSameKeyFromAnotherCallerThenItIsTheirOwnKey() {
 		String model = newModel();
 		String deviceId = newDeviceId();

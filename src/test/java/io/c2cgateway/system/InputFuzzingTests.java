@@ -258,7 +258,8 @@ class InputFuzzingTests extends IntegrationTest {
 			case 4 -> {
 				// The key is read on POST only (the contract's "every POST under /api/v1").
 				if ("POST".equals(fuzzed.method())) {
-					headers.put("Idempotency-Key", pick(new String[] { "", "k".repeat(256), "a\tb", "caf\u00e9" }));
+					// No non-ASCII value here: the JDK client sends "café" as "caf?", a well-formed key.
+					headers.put("Idempotency-Key", pick(new String[] { "", "k".repeat(256), "a\tb" }));
 				}
 				else {
 					headers.put("Authorization", junkAuthorization());
