@@ -20,9 +20,4 @@ public final class WebhookEvents {
 	private WebhookEvents() {
 	}
 
-	/** The event of a pairing that ended in {@code status} (AUTHORIZED, EXPIRED, …). */
-	public static String ofPairingStatus(String status) {
-		return "pairing." + status.toLowerCase(java.util.Locale.ROOT);
-	}
-
 }
