@@ -37,6 +37,11 @@ final class ConsoleBrowser implements AutoCloseable {
 		this.port = port;
 	}
 
+	/** For a test class that builds its own URLs and only wants the driver. */
+	static ConsoleBrowser start() throws IOException {
+		return start(0);
+	}
+
 	static ConsoleBrowser start(int port) throws IOException {
 		System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
 		Path profile = Files.createTempDirectory("console-browser");

@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,8 +20,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -38,7 +35,7 @@ class StationBatchBrowserTests extends IntegrationTest {
 
 	private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-	private static Path profile;
+	private static ConsoleBrowser console;
 
 	private static WebDriver browser;
 
@@ -49,31 +46,14 @@ class StationBatchBrowserTests extends IntegrationTest {
 
 	@BeforeAll
 	static void startBrowser() throws IOException {
-		// Debian's driver and browser, never Selenium Manager: this machine has no internet.
-		System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-		profile = Files.createTempDirectory("batch-browser");
-		ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-			.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-					"--disable-background-networking", "--disable-component-update", "--disable-sync",
-					"--no-first-run", "--window-size=1366,768", "--user-data-dir=" + profile);
-		ChromeDriverService service = new ChromeDriverService.Builder()
-			.usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-			.usingAnyFreePort()
-			.build();
-		browser = new ChromeDriver(service, options);
-		browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
-		Files.createDirectories(SCREENSHOTS);
+		console = ConsoleBrowser.start();
+		browser = console.driver();
 	}
 
 	@AfterAll
 	static void stopBrowser() throws IOException {
-		if (browser != null) {
-			browser.quit();
-		}
-		if (profile != null) {
-			try (var files = Files.walk(profile)) {
-				files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
-			}
+		if (console != null) {
+			console.close();
 		}
 	}
 

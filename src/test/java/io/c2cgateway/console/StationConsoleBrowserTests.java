@@ -31,8 +31,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -54,7 +52,7 @@ class StationConsoleBrowserTests extends IntegrationTest {
 
 	private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-	private static Path profile;
+	private static ConsoleBrowser console;
 
 	@Autowired
 	private ApplicationContext context;
@@ -68,31 +66,14 @@ class StationConsoleBrowserTests extends IntegrationTest {
 
 	@BeforeAll
 	static void startBrowser() throws IOException {
-		// Debian's driver and browser, never Selenium Manager: this machine has no internet.
-		System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-		profile = Files.createTempDirectory("console-browser");
-		ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-			.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-					"--disable-background-networking", "--disable-component-update", "--disable-sync",
-					"--no-first-run", "--window-size=1366,768", "--user-data-dir=" + profile);
-		ChromeDriverService service = new ChromeDriverService.Builder()
-			.usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-			.usingAnyFreePort()
-			.build();
-		browser = new ChromeDriver(service, options);
-		browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
-		Files.createDirectories(SCREENSHOTS);
+		console = ConsoleBrowser.start();
+		browser = console.driver();
 	}
 
 	@AfterAll
 	static void stopBrowser() throws IOException {
-		if (browser != null) {
-			browser.quit();
-		}
-		if (profile != null) {
-			try (var files = Files.walk(profile)) {
-				files.sorted(java.util.Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
-			}
+		if (console != null) {
+			console.close();
 		}
 	}
 
