@@ -7,14 +7,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 
 import org.springframework.http.HttpStatus;
@@ -51,9 +49,7 @@ class BatchController {
 
 	private final PairingService pairings;
 
-	private final DeviceModelService models;
-
-	private final Validator validator;
+	private final BatchList list;
 
 	private final Clock clock;
 
@@ -62,8 +58,7 @@ class BatchController {
 		this.batch = batch;
 		this.batches = batches;
 		this.pairings = pairings;
-		this.models = models;
-		this.validator = validator;
+		this.list = new BatchList(validator, models);
 		this.clock = clock;
 	}
 
@@ -80,43 +75,16 @@ class BatchController {
 			@RequestParam(defaultValue = "") String clientVersion, @AuthenticationPrincipal Caller caller, Model page,
 			HttpServletResponse response) {
 		BatchForm form = new BatchForm(csv, model.trim(), clientVersion.trim());
-		List<LineError> lineErrors = new ArrayList<>();
-		String problem = null;
-		List<BatchCsv.Line> lines = List.of();
-		try {
-			lines = BatchCsv.read(csv);
-		}
-		catch (BatchCsv.Unreadable ex) {
-			problem = ex.getMessage();
-		}
-		List<NewPairing> requests = new ArrayList<>();
-		if (problem == null) {
-			problem = wholeListProblem(form, lines);
-		}
-		if (problem == null) {
-			Map<String, Long> seen = new LinkedHashMap<>();
-			Map<String, Boolean> knownModels = new LinkedHashMap<>();
-			for (BatchCsv.Line line : lines) {
-				NewPairing request = new NewPairing(blankToNull(line.deviceId()),
-						(line.model() != null) ? line.model() : blankToNull(form.model()),
-						(line.clientVersion() != null) ? line.clientVersion() : blankToNull(form.clientVersion()), null,
-						null);
-				String error = lineProblem(line, request, seen, knownModels);
-				if (error != null) {
-					lineErrors.add(new LineError(line.number(), line.deviceId(), error));
-				}
-				requests.add(request);
-			}
-		}
-		if (problem != null || !lineErrors.isEmpty()) {
+		BatchList.Checked list = this.list.check(form);
+		if (!list.startable()) {
 			response.setStatus(HttpStatus.UNPROCESSABLE_CONTENT.value());
 			page.addAttribute("form", form);
-			page.addAttribute("problem", (problem != null) ? problem
-					: lineErrors.size() + ((lineErrors.size() == 1) ? " line needs" : " lines need")
-							+ " fixing; nothing was started.");
-			page.addAttribute("lineErrors", lineErrors);
+			page.addAttribute("problem", list.problem());
+			page.addAttribute("lineErrors", list.lineErrors());
 			return "console/new-batch";
 		}
+		List<BatchCsv.Line> lines = list.lines();
+		List<NewPairing> requests = list.requests();
 		PairingBatch.Results results = this.batch.start(requests, caller);
 		List<BatchRow> rows = new ArrayList<>(lines.size());
 		for (PairingBatch.Result result : results.results()) {
@@ -144,51 +112,6 @@ class BatchController {
 		response.setHeader("Cache-Control", "no-store");
 		page.addAttribute("b", screen(find(id, caller), caller));
 		return "console/batch :: panel";
-	}
-
-	private static String wholeListProblem(BatchForm form, List<BatchCsv.Line> lines) {
-		if (lines.isEmpty()) {
-			return "The list is empty: paste or load at least one device id.";
-		}
-		if (lines.size() > PairingBatch.MAX_ITEMS) {
-			return "The list has " + lines.size() + " devices; one batch takes at most " + PairingBatch.MAX_ITEMS + ".";
-		}
-		if (!form.clientVersion().isEmpty() && !form.clientVersion().matches(io.c2cgateway.system.Patterns.SEMVER)) {
-			return "The client version for all lines must be a semantic version such as 2.1.0.";
-		}
-		return null;
-	}
-
-	/** The first thing wrong with a line, in words for the person who pasted it; null when it may start. */
-	private String lineProblem(BatchCsv.Line line, NewPairing request, Map<String, Long> seen,
-			Map<String, Boolean> knownModels) {
-		if (line.problem() != null) {
-			return "The line " + line.problem() + ".";
-		}
-		if (request.deviceId() == null) {
-			return "The device id is missing.";
-		}
-		if (request.model() == null) {
-			return "No model: give one in the list or for all lines below it.";
-		}
-		for (ConstraintViolation<NewPairing> violation : this.validator.validate(request)) {
-			return switch (violation.getPropertyPath().toString()) {
-				case "deviceId" -> "The device id may hold letters, digits and . _ : - (up to 128, starting with a "
-						+ "letter or digit).";
-				case "model" -> "'" + request.model() + "' is not a model name.";
-				case "clientVersion" -> "The client version must be a semantic version such as 2.1.0.";
-				default -> violation.getPropertyPath() + " " + violation.getMessage();
-			};
-		}
-		Long earlier = seen.putIfAbsent(request.deviceId(), line.number());
-		if (earlier != null) {
-			return "The device is already on line " + earlier + ".";
-		}
-		// One look-up per model, not per line: a list of 500 usually names one or two.
-		if (!knownModels.computeIfAbsent(request.model(), (name) -> this.models.find(name).isPresent())) {
-			return "There is no device model named '" + request.model() + "'.";
-		}
-		return null;
 	}
 
 	private BatchScreen screen(ConsoleBatch batch, Caller caller) {
@@ -248,10 +171,6 @@ class BatchController {
 		}
 		// As for pairings: no difference between "never existed" and "not yours".
 		return this.batches.find(uuid, caller).orElseThrow(() -> ApiException.notFound("Batch"));
-	}
-
-	private static String blankToNull(String value) {
-		return (value == null || value.isBlank()) ? null : value.trim();
 	}
 
 	private static String digest(String text) {
