@@ -316,6 +316,8 @@ class StationConsoleBrowserTests extends IntegrationTest {
 			assertThat(detail).startsWith("remote=");
 		});
 		browser.findElement(By.cssSelector("button.link")).click();
+		// The click returns before the sign-out has been answered; the sign-in form comes back after it.
+		waitFor(By.id("apiKey"));
 		assertThat(audited("console.signed_out", keyId)).hasSize(1);
 
 		assertThat(admin().delete("/api/v1/api-keys/" + keyId).status()).isIn(200, 204);
