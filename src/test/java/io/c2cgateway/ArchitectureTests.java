@@ -1,5 +1,15 @@
 package io.c2cgateway;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -10,8 +20,12 @@ import org.springframework.web.bind.annotation.RestController;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
-/** Keeps the feature packages honest: no cycles, nothing leans on the sandbox, controllers stay private. */
+/**
+ * Keeps the feature packages honest: no cycles, nothing leans on the sandbox, controllers stay
+ * private, and a pairing's status changes in {@code pairing} only.
+ */
 class ArchitectureTests {
 
 	private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -78,6 +92,97 @@ class ArchitectureTests {
 			.dependOnClassesThat()
 			.haveFullyQualifiedName("org.springframework.web.reactive.function.client.WebClient")
 			.check(CLASSES);
+	}
+
+	@Test
+	void onlyThePollEngineAndPairingItselfChangeAPairingsStatus() {
+		classes().that()
+			.haveFullyQualifiedName("io.c2cgateway.pairing.PairingTransitions")
+			.should()
+			.onlyBeAccessed()
+			.byAnyPackage("io.c2cgateway.pairing..", "io.c2cgateway.polling..")
+			.check(CLASSES);
+	}
+
+	/**
+	 * ArchUnit sees calls, not SQL: this reads the main sources. A pairing's row is created by
+	 * {@code PairingStore} and its status changed by {@code PairingTransitions}, nowhere else, so
+	 * that the fences, the {@code version} bump and the events of a change cannot be forgotten.
+	 */
+	@Test
+	void noSqlOutsidePairingTransitionsWritesAPairingsStatus() throws IOException {
+		Path main = Path.of("src/main/java");
+		List<String> offences = new ArrayList<>();
+		try (Stream<Path> files = Files.walk(main)) {
+			for (Path file : files.filter((f) -> f.toString().endsWith(".java")).sorted().toList()) {
+				String path = main.relativize(file).toString().replace('\\', '/');
+				for (String write : pairingStatusWrites(Files.readString(file))) {
+					boolean allowed = write.startsWith("insert") ? path.equals("io/c2cgateway/pairing/PairingStore.java")
+							: path.equals("io/c2cgateway/pairing/PairingTransitions.java");
+					if (!allowed) {
+						offences.add(path + ": " + write);
+					}
+				}
+			}
+		}
+		assertThat(offences)
+			.as("A pairing's status is written only by pairing.PairingTransitions (changes) and pairing.PairingStore"
+					+ " (creation); ask PairingTransitions for the change instead of writing pairing.status")
+			.isEmpty();
+	}
+
+	@Test
+	void theStatusWriteRuleCatchesTheWritesTheEngineOnceMadeItself() {
+		// The poll engine's own statements before pairing owned its statuses, and harmless neighbours.
+		String oldPollStore = """
+				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
+				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null
+				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				\"\"\", finish.status().name());
+				this.shared.update(\"\"\"
+				update pairing set status = 'AUTHORIZED', completed_at = ?, updated_at = ?, version = version + 1
+				where id = ? and status = 'PENDING'
+				""";
+		String concatenated = "jdbc.sql(\"UPDATE pairing p SET lease_owner = null, \" + \"p.status = 'CANCELLED' where id = ?\")";
+		String harmless = """
+				update pairing set lease_owner = null where lease_owner = ? and status = 'PENDING'
+				update pairing p set lease_owner = ?, lease_epoch = p.lease_epoch + 1 from candidates c where p.id = c.id
+				update webhook_delivery set status = 'DELIVERED' where id = ?
+				update pairing set last_status_code = ?, updated_at = ? where id = ?
+				select status from pairing_archive where status = 'PENDING'
+				""";
+
+		assertThat(pairingStatusWrites(oldPollStore)).hasSize(2);
+		assertThat(pairingStatusWrites(concatenated)).hasSize(1);
+		assertThat(pairingStatusWrites("insert into pairing (id, status) values (?, 'PENDING')")).hasSize(1);
+		assertThat(pairingStatusWrites(harmless)).isEmpty();
+	}
+
+	private static final Pattern UPDATE_PAIRING = Pattern
+		.compile("\\bupdate\\s+pairing(?:\\s+(?!set\\b)\\w+)?\\s+set\\b(.*?)(?:\\bwhere\\b|\\bfrom\\b|\\breturning\\b|;|$)", Pattern.DOTALL);
+
+	private static final Pattern SETS_STATUS = Pattern.compile("(?:^|[\\s,.])status\\s*=");
+
+	private static final Pattern INSERT_PAIRING = Pattern.compile("\\binsert\\s+into\\s+pairing\\b");
+
+	/**
+	 * The statements in a Java source that write {@code pairing.status}: an insert into the table,
+	 * or an update whose SET clause assigns {@code status}. String concatenations are joined first.
+	 */
+	static List<String> pairingStatusWrites(String source) {
+		String text = source.toLowerCase(Locale.ROOT).replaceAll("\"\\s*\\+\\s*\"", "");
+		List<String> writes = new ArrayList<>();
+		Matcher update = UPDATE_PAIRING.matcher(text);
+		while (update.find()) {
+			if (SETS_STATUS.matcher(update.group(1)).find()) {
+				writes.add("update pairing set … status = …");
+			}
+		}
+		Matcher insert = INSERT_PAIRING.matcher(text);
+		while (insert.find()) {
+			writes.add("insert into pairing …");
+		}
+		return writes;
 	}
 
 }

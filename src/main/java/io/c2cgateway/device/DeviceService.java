@@ -114,7 +114,7 @@ public class DeviceService {
 	 */
 	public IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
 		PairingLookup.PairingFacts pairing = this.pairings.visible(pairingId, caller);
-		if (!"AUTHORIZED".equals(pairing.status())) {
+		if (!pairing.authorized()) {
 			throw ApiException.conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
 		}
 		String deviceId = pairing.deviceId();

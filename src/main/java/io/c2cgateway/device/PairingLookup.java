@@ -17,8 +17,11 @@ public interface PairingLookup {
 	 */
 	PairingFacts visible(String pairingId, Caller caller);
 
-	/** A pairing's id, device and status. */
-	record PairingFacts(UUID id, String deviceId, String status) {
+	/**
+	 * A pairing's id, device and status; {@code authorized} is judged by {@code pairing}, which owns
+	 * the statuses (custody cannot import them).
+	 */
+	record PairingFacts(UUID id, String deviceId, String status, boolean authorized) {
 	}
 
 }

@@ -18,7 +18,8 @@ class PairingLookupForCustody implements PairingLookup {
 	@Override
 	public PairingFacts visible(String pairingId, Caller caller) {
 		Pairing pairing = this.pairings.get(pairingId, caller);
-		return new PairingFacts(pairing.id(), pairing.deviceId(), pairing.status());
+		return new PairingFacts(pairing.id(), pairing.deviceId(), pairing.status(),
+				pairing.is(PairingStatus.AUTHORIZED));
 	}
 
 }

@@ -20,7 +20,6 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
-import io.c2cgateway.webhook.Outbox;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.PairedDevices;
 import io.c2cgateway.devicemodel.DeviceModelService;
@@ -59,12 +58,12 @@ public class PairingService {
 
 	private final PairedDevices devices;
 
-	private final Outbox outbox;
+	private final PairingTransitions transitions;
 
 	PairingService(PairingStore store, DeviceModelService models, FrameioClient frameio, SecretBox box, AuditLog audit,
 			ApplicationEventPublisher events, TransactionTemplate tx, Clock clock, MeterRegistry meters, PairedDevices devices,
-			Outbox outbox) {
-		this.outbox = outbox;
+			PairingTransitions transitions) {
+		this.transitions = transitions;
 		this.store = store;
 		this.models = models;
 		this.frameio = frameio;
@@ -209,17 +208,9 @@ public class PairingService {
 	Pairing cancel(String id, Caller caller) {
 		Pairing pairing = visible(id, caller);
 		Instant now = this.clock.instant();
-		boolean cancelled = Boolean.TRUE.equals(this.tx.execute((status) -> {
-			boolean done = this.store.cancel(pairing.id(), now);
-			if (done) {
-				this.audit.record(now, caller.actor(), PairingStatus.CANCELLED.eventName(), "pairing", pairing.id().toString(), null);
-				this.outbox.publish(PairingStatus.CANCELLED.eventName(), "pairing", pairing.id().toString(), now);
-			}
-			return done;
-		}));
+		boolean cancelled = this.transitions.cancel(pairing.id(), now, caller.actor());
 		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> ApiException.notFound("Pairing"));
 		if (cancelled) {
-			this.meters.counter("gateway.pairings.finished", "outcome", PairingStatus.CANCELLED.name()).increment();
 			log.info("Pairing {} cancelled by {}", pairing.id(), caller.actor());
 			return current;
 		}

@@ -25,7 +25,8 @@ import static io.c2cgateway.system.SqlTime.instant;
 import static io.c2cgateway.system.SqlTime.utc;
 
 /**
- * Pairing rows as the API sees them; the poll engine's columns are written by the engine only.
+ * Pairing rows as the API sees them; the poll engine's columns are written by the engine only, and
+ * a row's status changes through {@link PairingTransitions} only.
  * The user code, alone and at the end of {@code verification_uri_complete}, is sealed like the
  * device code: a dump must not hand anyone a live code to capture the device with.
  */
@@ -123,15 +124,6 @@ class PairingStore {
 				versions.put(rs.getObject("id", UUID.class), rs.getLong("version"));
 			});
 		return versions;
-	}
-
-	/** Cancels a pending pairing; false when it was not pending any more. */
-	boolean cancel(UUID id, Instant at) {
-		return this.jdbc.sql("""
-				update pairing set status = 'CANCELLED', completed_at = :at, updated_at = :at, version = version + 1,
-				    next_poll_at = null, lease_owner = null, device_code_enc = null
-				where id = :id and status = 'PENDING'
-				""").param("at", utc(at)).param("id", id).update() == 1;
 	}
 
 	List<Pairing> list(PairingQuery query, UUID onlyCreatedBy) {

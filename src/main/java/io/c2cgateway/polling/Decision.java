@@ -5,6 +5,7 @@ import java.time.Instant;
 import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.pairing.PairingStatus;
+import io.c2cgateway.pairing.PairingTransitions;
 
 /** What a {@link Step} means for the pairing's row. {@code polledAt} is set when a poll was sent. */
 sealed interface Decision {
@@ -28,9 +29,10 @@ sealed interface Decision {
 	/** A terminal state other than AUTHORIZED. */
 	record Finish(PairingStatus status, String failureReason, Instant at, Instant polledAt) implements Decision {
 
-		/** Upstream error codes are free text of any length; the column holds 128 characters. */
+		/** Upstream error codes are free text of any length; cut to the column rather than refused by it. */
 		public Finish {
-			failureReason = OutcomeWriter.failureReason(failureReason);
+			failureReason = (failureReason == null || failureReason.length() <= PairingTransitions.FAILURE_REASON_LENGTH)
+					? failureReason : failureReason.substring(0, PairingTransitions.FAILURE_REASON_LENGTH);
 		}
 
 	}

@@ -7,8 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import io.c2cgateway.pairing.PairingStatus;
-
 /** The poll engine's meters; names are listed in the README. */
 final class EngineMetrics {
 
@@ -29,10 +27,7 @@ final class EngineMetrics {
 
 	private final Counter expirations;
 
-	private final MeterRegistry meters;
-
 	EngineMetrics(MeterRegistry meters, Map<UUID, Tracked> tracked) {
-		this.meters = meters;
 		this.lateness = Timer.builder("gateway.poll.lateness")
 			.description("How late a poll was sent versus its schedule")
 			.publishPercentileHistogram()
@@ -59,10 +54,6 @@ final class EngineMetrics {
 		Counter counter = (step instanceof Step.Poll) ? this.polls
 				: (step instanceof Step.Renew) ? this.renewalSteps : this.expirations;
 		counter.increment();
-	}
-
-	void finished(PairingStatus status) {
-		this.meters.counter("gateway.pairings.finished", "outcome", status.name()).increment();
 	}
 
 }

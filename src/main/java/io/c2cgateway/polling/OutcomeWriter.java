@@ -22,8 +22,8 @@ import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.pairing.PairingStatus;
+import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.system.LogContext;
-import io.c2cgateway.webhook.Outbox;
 
 /**
  * Writes what the engine's polls came to: reschedules in fenced batches, everything else row by
@@ -53,7 +53,8 @@ final class OutcomeWriter {
 
 	private final Holder holder;
 
-	private final Outbox outbox;
+	/** Every status change: the fenced update with its audit and outbox events and the finished meter. */
+	private final PairingTransitions transitions;
 
 	private final List<Step> deferred = new ArrayList<>();
 
@@ -66,14 +67,11 @@ final class OutcomeWriter {
 	/** Attempts before an outcome the database keeps refusing ends in a visible state instead. */
 	static final int REFUSALS_BEFORE_GIVING_UP = 3;
 
-	/** The column limit of {@code pairing.failure_reason}. */
-	static final int FAILURE_REASON_LENGTH = 128;
-
 	private long retryDeferredAtNanos;
 
 	OutcomeWriter(PollStore store, SecretBox box, DeviceCustody custody, AuditLog audit, TransactionTemplate tx,
-			PollRules rules, EngineMetrics metrics, int writeBatchSize, Holder holder, Outbox outbox) {
-		this.outbox = outbox;
+			PollRules rules, EngineMetrics metrics, int writeBatchSize, Holder holder, PairingTransitions transitions) {
+		this.transitions = transitions;
 		this.store = store;
 		this.box = box;
 		this.custody = custody;
@@ -227,19 +225,11 @@ final class OutcomeWriter {
 		this.holder.done(pairing);
 	}
 
-	/** A fenced terminal write with its audit event; false when the fence refused it. */
+	/** A terminal write fenced by this replica's lease, with its events; false when the fence refused it. */
 	boolean finishNow(UUID id, long epoch, Decision.Finish finish) {
-		boolean finished = Boolean.TRUE.equals(this.tx.execute((status) -> {
-			if (!this.store.finish(this.holder.owner(), id, epoch, finish)) {
-				return false;
-			}
-			this.audit.record(finish.at(), this.holder.actor(), finish.status().eventName(), "pairing",
-					id.toString(), (finish.failureReason() != null) ? "failureReason=" + finish.failureReason() : null);
-			this.outbox.publish(finish.status().eventName(), "pairing", id.toString(), finish.at());
-			return true;
-		}));
+		boolean finished = this.transitions.finish(id, new PairingTransitions.LeaseFence(this.holder.owner(), epoch),
+				finish.status(), finish.failureReason(), finish.at(), finish.polledAt(), this.holder.actor());
 		if (finished) {
-			this.metrics.finished(finish.status());
 			log.info("Pairing {} finished as {}{}", id, finish.status(),
 					(finish.failureReason() != null) ? " (" + finish.failureReason() + ")" : "");
 		}
@@ -249,11 +239,6 @@ final class OutcomeWriter {
 	/** A user code, or the URL that ends with one: as live as the device code, so sealed like it. */
 	private String seal(String value, String column, UUID id) {
 		return (value != null) ? this.box.seal(Secret.of(value), TABLE, column, id) : null;
-	}
-
-	static String failureReason(String reason) {
-		return (reason == null || reason.length() <= FAILURE_REASON_LENGTH) ? reason
-				: reason.substring(0, FAILURE_REASON_LENGTH);
 	}
 
 	private List<Step> withDeferred(List<Step> ready, boolean now) {
@@ -325,19 +310,11 @@ final class OutcomeWriter {
 				this.holder.forget(pairing);
 			}
 			else if (decision instanceof Decision.Authorize authorize) {
-				boolean authorized = Boolean.TRUE.equals(this.tx.execute((status) -> {
-					if (!this.store.authorize(pairing.id, authorize.at())) {
-						return false;
-					}
-					this.custody.acceptAuthorization(pairing.deviceId, pairing.model, pairing.clientVersion,
-							pairing.id, authorize.tokens(), authorize.at(), this.holder.actor());
-					this.audit.record(authorize.at(), this.holder.actor(), PairingStatus.AUTHORIZED.eventName(), "pairing",
-							pairing.id.toString(), "deviceId=" + pairing.deviceId);
-					this.outbox.publish(PairingStatus.AUTHORIZED.eventName(), "pairing", pairing.id.toString(), authorize.at());
-					return true;
-				}));
+				// Tokens are stored in the status change's transaction: AUTHORIZED exactly when custody holds them.
+				boolean authorized = this.transitions.authorize(pairing.id, pairing.deviceId, authorize.at(),
+						this.holder.actor(), () -> this.custody.acceptAuthorization(pairing.deviceId, pairing.model,
+								pairing.clientVersion, pairing.id, authorize.tokens(), authorize.at(), this.holder.actor()));
 				if (authorized) {
-					this.metrics.finished(PairingStatus.AUTHORIZED);
 					log.info("Pairing {} authorized; device {} is paired", pairing.id, pairing.deviceId);
 				}
 				else {

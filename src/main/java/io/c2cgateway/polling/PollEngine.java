@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
@@ -28,6 +29,7 @@ import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.pairing.PairingStatus;
+import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.system.AsyncStop;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
@@ -127,12 +129,13 @@ public class PollEngine implements SmartLifecycle {
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
 			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted) {
 		this(instanceId, store, frameio, models, box, custody, audit, tx, clock, properties, meters, shutdown,
-				clockTrusted, Outbox.NONE);
+				clockTrusted, new PairingTransitions(JdbcClient.create(store.shared()), tx.getTransactionManager(), audit,
+						Outbox.NONE, meters));
 	}
 
 	PollEngine(String instanceId, PollStore store, FrameioClient frameio, DeviceModelService models, SecretBox box,
 			DeviceCustody custody, AuditLog audit, TransactionTemplate tx, Clock clock, PollingProperties properties,
-			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted, Outbox outbox) {
+			MeterRegistry meters, ShutdownBudget shutdown, BooleanSupplier clockTrusted, PairingTransitions transitions) {
 		this.shutdown = shutdown;
 		this.clockTrusted = clockTrusted;
 		this.lease = new EngineLease(instanceId, store, properties.leaseTtl());
@@ -168,7 +171,7 @@ public class PollEngine implements SmartLifecycle {
 					public void done(Tracked pairing) {
 						PollEngine.this.done(pairing);
 					}
-				}, outbox);
+				}, transitions);
 	}
 
 	/** This replica's current name in leases. */

@@ -30,8 +30,9 @@ import static io.c2cgateway.system.SqlTime.utc;
  * lease changes nothing.
  * <p>
  * Leases, claims and schedules go through the engine's own small pool, so that HTTP traffic that
- * exhausts the shared pool cannot stop heartbeats (and leases moving for no reason). Terminal
- * writes share their transaction with audit and custody, so they use the shared pool.
+ * exhausts the shared pool cannot stop heartbeats (and leases moving for no reason). Renewals share
+ * their transaction with their audit event, so they use the shared pool. Status changes are not
+ * written here: {@link io.c2cgateway.pairing.PairingTransitions} owns them.
  */
 class PollStore {
 
@@ -40,7 +41,7 @@ class PollStore {
 
 	private final TransactionTemplate scheduleTx;
 
-	/** The shared pool, inside the caller's transaction: status changes with their audit and custody writes. */
+	/** The shared pool, inside the caller's transaction: renewals with their audit event. */
 	private final JdbcTemplate shared;
 
 	PollStore(JdbcTemplate engine, PlatformTransactionManager engineTransactions, JdbcTemplate shared) {
@@ -52,6 +53,11 @@ class PollStore {
 	/** One pool for everything (tests that build engines by hand). */
 	PollStore(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
 		this(jdbc, transactions, jdbc);
+	}
+
+	/** The shared pool, for engines built by hand that make their own {@code PairingTransitions}. */
+	JdbcTemplate shared() {
+		return this.shared;
 	}
 
 	void register(String owner, Duration ttl) {
@@ -204,29 +210,6 @@ class PollStore {
 				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
 				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utc(dead.polledAt()),
 				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
-	}
-
-	boolean finish(String owner, UUID id, long epoch, Decision.Finish finish) {
-		return this.shared.update("""
-				update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
-				    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
-				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", finish.status().name(), finish.failureReason(), utc(finish.at()), utc(finish.at()),
-				utc(finish.polledAt()), id, owner, epoch) == 1;
-	}
-
-	/**
-	 * Marks a pairing AUTHORIZED. Fenced by status only: tokens Frame.io handed out exist once, and
-	 * a lease lost meanwhile must not throw them away.
-	 */
-	boolean authorize(UUID id, Instant at) {
-		// The lookup of where the device landed (frameioDevice) is due from now on, with the status.
-		return this.shared.update("""
-				update pairing set status = 'AUTHORIZED', completed_at = ?, updated_at = ?, version = version + 1,
-				    last_poll_at = ?, next_poll_at = null, lease_owner = null, device_code_enc = null,
-				    device_lookup_due_at = ?
-				where id = ? and status = 'PENDING'
-				""", utc(at), utc(at), utc(at), utc(at), id) == 1;
 	}
 
 	private static boolean[] passed(int[][] counts, int size) {

@@ -17,9 +17,9 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.ShutdownBudget;
-import io.c2cgateway.webhook.Outbox;
 
 @Configuration(proxyBeanMethods = false)
 class PollingConfiguration {
@@ -40,10 +40,10 @@ class PollingConfiguration {
 	PollEngine pollEngine(InstanceIdentity identity, EngineDatabase engineDatabase, JdbcTemplate jdbc,
 			FrameioClient frameio, DeviceModelService models, SecretBox box, DeviceCustody custody, AuditLog audit,
 			PlatformTransactionManager transactions, Clock clock, PollingProperties properties, MeterRegistry meters,
-			ShutdownBudget shutdown, ClockSkew clockSkew, Outbox outbox) {
+			ShutdownBudget shutdown, ClockSkew clockSkew, PairingTransitions transitions) {
 		PollStore store = new PollStore(engineDatabase.jdbc(), engineDatabase.transactions(), jdbc);
 		return new PollEngine(identity.id(), store, frameio, models, box, custody, audit,
-				new TransactionTemplate(transactions), clock, properties, meters, shutdown, clockSkew::withinBounds, outbox);
+				new TransactionTemplate(transactions), clock, properties, meters, shutdown, clockSkew::withinBounds, transitions);
 	}
 
 	@Bean

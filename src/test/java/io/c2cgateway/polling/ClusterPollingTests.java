@@ -31,6 +31,7 @@ import io.c2cgateway.device.DeviceCustody;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.pairing.PairingStatus;
+import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.sandbox.FrameioSimulator;
 import io.c2cgateway.support.IntegrationTest;
@@ -70,6 +71,9 @@ class ClusterPollingTests extends IntegrationTest {
 
 	@Autowired
 	private MeterRegistry meters;
+
+	@Autowired
+	private PairingTransitions transitions;
 
 	private final List<String> devices = new ArrayList<>();
 
@@ -242,8 +246,8 @@ class ClusterPollingTests extends IntegrationTest {
 				List.of(new PollStore.Reschedule(UUID.fromString(id), staleEpoch, this.clock.instant().plusSeconds(1), 30,
 						0, true, this.clock.instant(), this.clock.instant())));
 		assertThat(passed).containsExactly(false);
-		assertThat(new PollStore(this.jdbcTemplate, this.transactions).finish(staleOwner, UUID.fromString(id), staleEpoch,
-				new Decision.Finish(PairingStatus.FAILED, "stale", this.clock.instant(), null)))
+		assertThat(this.transitions.finish(UUID.fromString(id), new PairingTransitions.LeaseFence(staleOwner, staleEpoch),
+				PairingStatus.FAILED, "stale", this.clock.instant(), null, "test"))
 			.isFalse();
 		assertThat(pairing(id)).isEqualTo(before);
 		assertThat(nextPollAt(id)).isEqualTo(nextPollBefore);

@@ -1,6 +1,7 @@
 package io.c2cgateway.polling;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -16,6 +17,7 @@ import org.springframework.test.context.ContextConfiguration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.c2cgateway.pairing.PairingStatus;
+import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.support.TestDatabaseInitializer;
 
 import static io.c2cgateway.system.SqlTime.utc;
@@ -23,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The engine's SQL against the shared test database, without the application: JDBC, Flyway and
- * this store only. Each test runs in a transaction that is rolled back.
+ * this store only. Each test runs in a transaction that is rolled back. Its status changes are
+ * {@code PairingTransitionsTests}'.
  */
 @JdbcTest
 @AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
@@ -47,50 +50,44 @@ class PollStoreFencingTests {
 	}
 
 	@Test
-	void finishFromAnOwnerWithAStaleEpochOrAnotherNameChangesNothing() {
+	void scheduleWritesFromAnOwnerWithAStaleEpochOrAnotherNameChangeNothing() {
 		UUID id = pendingPairingLeasedTo("replica-a~1", 2);
-		Decision.Finish failed = new Decision.Finish(PairingStatus.FAILED, "invalid_client", NOW, NOW);
 
-		assertThat(this.store.finish("replica-a~1", id, 1, failed)).as("stale epoch").isFalse();
-		assertThat(this.store.finish("replica-b~1", id, 2, failed)).as("another owner").isFalse();
+		assertThat(this.store.reschedule("replica-a~1", List.of(reschedule(id, 1)))).as("stale epoch").containsExactly(false);
+		assertThat(this.store.reschedule("replica-b~1", List.of(reschedule(id, 2)))).as("another owner")
+			.containsExactly(false);
+		assertThat(this.store.codeDead("replica-a~1", id, 1, codeDead())).as("stale epoch").isFalse();
 		assertThat(row(id)).containsEntry("status", "PENDING").containsEntry("version", 1L)
 			.containsEntry("lease_owner", "replica-a~1");
 
-		assertThat(this.store.finish("replica-a~1", id, 2, failed)).isTrue();
-		assertThat(row(id)).containsEntry("status", "FAILED").containsEntry("version", 2L)
-			.containsEntry("failure_reason", "invalid_client").containsEntry("lease_owner", null)
-			.containsEntry("device_code_enc", null);
+		assertThat(this.store.reschedule("replica-a~1", List.of(reschedule(id, 2)))).containsExactly(true);
+		assertThat(this.store.codeDead("replica-a~1", id, 2, codeDead())).isTrue();
+		assertThat(row(id)).as("schedule writes are not status changes").containsEntry("status", "PENDING")
+			.containsEntry("version", 3L).containsEntry("lease_owner", "replica-a~1");
 	}
 
 	@Test
-	void aFinishedPairingIsNeitherFinishedAgainNorAuthorized() {
+	void aFinishedPairingGetsNoScheduleWrite() {
 		UUID id = pendingPairingLeasedTo("replica-a~1", 1);
-		assertThat(this.store.finish("replica-a~1", id, 1, new Decision.Finish(PairingStatus.DENIED, null, NOW, NOW)))
-			.isTrue();
+		this.jdbc.update("update pairing set status = 'DENIED', lease_owner = null where id = ?", id);
 
-		assertThat(this.store.finish("replica-a~1", id, 1, new Decision.Finish(PairingStatus.EXPIRED, null, NOW, NOW)))
-			.isFalse();
-		assertThat(this.store.authorize(id, NOW.plusSeconds(1))).isFalse();
-		assertThat(row(id)).containsEntry("status", "DENIED").containsEntry("version", 2L);
-	}
-
-	@Test
-	void authorizationIsFencedByStatusOnlySoTokensOutliveALostLease() {
-		UUID id = pendingPairingLeasedTo("replica-b~7", 3);
-
-		assertThat(this.store.authorize(id, NOW)).isTrue();
-		assertThat(row(id)).containsEntry("status", PairingStatus.AUTHORIZED.name()).containsEntry("version", 2L)
-			.containsEntry("lease_owner", null);
+		assertThat(this.store.reschedule("replica-a~1", List.of(reschedule(id, 1)))).containsExactly(false);
+		assertThat(row(id)).containsEntry("status", "DENIED").containsEntry("version", 1L);
 	}
 
 	@Test
 	void anUpstreamErrorLongerThanTheColumnIsCutToFitInsteadOfFailingTheWrite() {
-		UUID id = pendingPairingLeasedTo("replica-a~1", 1);
-		String longError = "x".repeat(500);
+		Decision.Finish failed = new Decision.Finish(PairingStatus.FAILED, "x".repeat(500), NOW, NOW);
 
-		assertThat(this.store.finish("replica-a~1", id, 1, new Decision.Finish(PairingStatus.FAILED, longError, NOW, NOW)))
-			.isTrue();
-		assertThat((String) row(id).get("failure_reason")).hasSize(128);
+		assertThat(failed.failureReason()).hasSize(PairingTransitions.FAILURE_REASON_LENGTH);
+	}
+
+	private static PollStore.Reschedule reschedule(UUID id, long epoch) {
+		return new PollStore.Reschedule(id, epoch, NOW.plusSeconds(10), 10, 0, true, NOW, NOW);
+	}
+
+	private static Decision.CodeDead codeDead() {
+		return new Decision.CodeDead(NOW, NOW.plusSeconds(30), 30, true, NOW);
 	}
 
 	private UUID pendingPairingLeasedTo(String owner, long epoch) {
