@@ -187,29 +187,6 @@ class IdempotencyTests extends IntegrationTest {
 	}
 
 	@Test
-	void postWhenFirstRequestsProcessDiedOver60sAgoThenKeyRunsAnew() {
-		String model = newModel();
-		Api.Response created = admin().post("/api/v1/api-keys",
-				"{\"name\": \"idem-" + UUID.randomUUID().toString().substring(0, 8) + "\", \"role\": \"STATION\"}");
-		String station = created.json().path("key").asString();
-		UUID stationId = UUID.fromString(created.json().path("id").asString());
-		String deviceId = newDeviceId();
-		String body = pairingBody(deviceId, model);
-		String dead = UUID.randomUUID().toString();
-		String alive = UUID.randomUUID().toString();
-		String hash = IdempotencyFilter.hash("POST", "/api/v1/pairings", null, body.getBytes(StandardCharsets.UTF_8));
-		claimAsIfRunning(stationId, dead, hash, Duration.ofSeconds(61));
-		claimAsIfRunning(stationId, alive, hash, Duration.ofSeconds(30));
-
-		Api.Response stillRunning = post(station, "/api/v1/pairings", body, alive);
-		assertThat(stillRunning.status()).isEqualTo(409);
-		assertThat(stillRunning.code()).isEqualTo("idempotency_request_in_progress");
-		Api.Response takenOver = post(station, "/api/v1/pairings", body, dead);
-		assertThat(takenOver.status()).isEqualTo(201);
-		assertThat(post(station, "/api/v1/pairings", body, dead).body()).isEqualTo(takenOver.body());
-	}
-
-	@Test
 	void postWhenKeyOutsideFormatThenValidationFailedNamingTheHeader() {
 		String station = newKey("STATION");
 		for (String bad : new String[] { "x".repeat(256), "" }) {
@@ -335,13 +312,6 @@ class IdempotencyTests extends IntegrationTest {
 		// Key rotation opens and re-seals with exactly these parts of the associated data.
 		String opened = this.box.open((String) row.get("body_enc"), declared.table(), declared.name(), row.get("id")).reveal();
 		assertThat(new String(Base64.getDecoder().decode(opened), StandardCharsets.UTF_8)).isEqualTo(first.body());
-	}
-
-	private void claimAsIfRunning(UUID callerKeyId, String key, String requestHash, Duration sinceLastRefresh) {
-		this.jdbc.sql("""
-				insert into idempotency_key (caller_key_id, idempotency_key, claim, request_hash, state, claimed_at, expires_at)
-				values (?, ?, gen_random_uuid(), ?, 'RUNNING', now() - make_interval(secs => ?), now() + interval '1 day')
-				""").params(callerKeyId, key, requestHash, (double) sinceLastRefresh.toSeconds()).update();
 	}
 
 	private Api.Response post(String apiKey, String path, String body, String idempotencyKey) {

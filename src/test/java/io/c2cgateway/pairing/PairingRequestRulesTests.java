@@ -3,13 +3,10 @@ package io.c2cgateway.pairing;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
@@ -18,7 +15,10 @@ import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Bad input gets the contract's 4xx problem and changes nothing; upstream failure maps to 502/503/504. */
+/**
+ * Bad input that needs the database (an unknown model) changes nothing; upstream failure maps to
+ * 502/503/504. Requests refused by the web layer alone: {@link PairingRequestShapeTests}.
+ */
 class PairingRequestRulesTests extends IntegrationTest {
 
 	private String model;
@@ -33,67 +33,6 @@ class PairingRequestRulesTests extends IntegrationTest {
 
 	private long pairingsOf(String deviceId) {
 		return this.jdbc.sql("select count(*) from pairing where device_id = ?").param(deviceId).query(Long.class).single();
-	}
-
-	@ParameterizedTest
-	@CsvSource(delimiter = '|', textBlock = """
-			{"model": "MODEL"}                                                    | deviceId
-			{"deviceId": "DEVICE"}                                                | model
-			{"deviceId": "-bad", "model": "MODEL"}                                 | deviceId
-			{"deviceId": "DEVICE", "model": "MODEL", "clientVersion": "2.1"}       | clientVersion
-			{"deviceId": "DEVICE", "model": "MODEL", "timeoutSeconds": 9}          | timeoutSeconds
-			{"deviceId": "DEVICE", "model": "MODEL", "timeoutSeconds": 86401}      | timeoutSeconds
-			{"deviceId": "DEVICE", "model": "MODEL", "timeoutSeconds": "soon"}     | timeoutSeconds
-			{"deviceId": "DEVICE", "model": "MODEL", "urlPairing": "yes"}          | urlPairing
-			{"deviceId": "DEVICE", "model": "Upper Case"}                          | model
-			""")
-	void startWhenABodyRuleIsBrokenThenValidationFailedNamingTheField(String body, String field) {
-		String deviceId = newDeviceId();
-		Api.Response response = this.station.post("/api/v1/pairings",
-				body.replace("MODEL", this.model).replace("DEVICE", deviceId));
-		assertThat(response.status()).isEqualTo(400);
-		assertThat(response.code()).isEqualTo("validation_failed");
-		assertThat(response.contentType()).startsWith("application/problem+json");
-		JsonNode problem = response.json();
-		assertThat(problem.path("type").asString()).isNotEmpty();
-		assertThat(problem.path("title").asString()).isNotEmpty();
-		assertThat(problem.path("status").asInt()).isEqualTo(400);
-		assertThat(problem.path("detail").asString()).isNotEmpty();
-		assertThat(problem.path("errors").valueStream().map((error) -> error.path("field").asString())).contains(field);
-		assertThat(pairingsOf(deviceId)).isZero();
-	}
-
-	@Test
-	void malformedJsonIsMalformedRequest() {
-		Api.Response response = this.station.post("/api/v1/pairings", "{\"deviceId\": ");
-		assertThat(response.status()).isEqualTo(400);
-		assertThat(response.code()).isEqualTo("malformed_request");
-	}
-
-	@Test
-	void jsonUnderAnotherContentTypeIsUnsupportedMediaType() {
-		Api.Response response = this.station.send("POST", "/api/v1/pairings",
-				"{\"deviceId\": \"SN-1\", \"model\": \"" + this.model + "\"}", "text/plain", Map.of());
-		assertThat(response.status()).isEqualTo(415);
-		assertThat(response.code()).isEqualTo("unsupported_media_type");
-	}
-
-	@Test
-	void wrongMethodIsMethodNotAllowedAndUnknownRouteIsNotFound() {
-		Api.Response patch = this.station.send("PATCH", "/api/v1/pairings", "{}", "application/json", Map.of());
-		assertThat(patch.status()).isEqualTo(405);
-		assertThat(patch.code()).isEqualTo("method_not_allowed");
-		Api.Response unknown = this.station.get("/api/v1/no-such-thing");
-		assertThat(unknown.status()).isEqualTo(404);
-		assertThat(unknown.code()).isEqualTo("not_found");
-	}
-
-	@Test
-	void bodyOverOneMebibyteIsPayloadTooLarge() {
-		String huge = "{\"deviceId\": \"" + "x".repeat(1024 * 1024 + 10) + "\"}";
-		Api.Response response = this.station.post("/api/v1/pairings", huge);
-		assertThat(response.status()).isEqualTo(413);
-		assertThat(response.code()).isEqualTo("payload_too_large");
 	}
 
 	@Test
@@ -221,16 +160,6 @@ class PairingRequestRulesTests extends IntegrationTest {
 		assertThat(seen).isEqualTo(created);
 		assertThat(pages).isEqualTo(3);
 		assertThat(me.get("/api/v1/pairings?status=AUTHORIZED&model=" + this.model).json().path("items")).isEmpty();
-	}
-
-	@Test
-	void listWithBadFiltersIsValidationFailed() {
-		for (String query : List.of("limit=0", "limit=501", "limit=ten", "status=WAITING", "createdAfter=yesterday",
-				"cursor=%21%21")) {
-			Api.Response response = this.station.get("/api/v1/pairings?" + query);
-			assertThat(response.status()).as(query).isEqualTo(400);
-			assertThat(response.code()).as(query).isEqualTo("validation_failed");
-		}
 	}
 
 	@Test
