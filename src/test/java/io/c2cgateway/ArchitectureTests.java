@@ -10,12 +10,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import jakarta.servlet.Filter;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.RestController;
+
+import io.c2cgateway.frameio.FrameioClient;
+import io.c2cgateway.system.DomainProblems;
+import io.c2cgateway.system.ProblemResponses;
+import io.c2cgateway.system.Problems;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -24,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Keeps the feature packages honest: no cycles, nothing leans on the sandbox, controllers stay
- * private, and a pairing's status changes in {@code pairing} only.
+ * private, a pairing's status changes in {@code pairing} only, only the web layer speaks HTTP.
  */
 class ArchitectureTests {
 
@@ -183,6 +195,52 @@ class ArchitectureTests {
 			writes.add("insert into pairing …");
 		}
 		return writes;
+	}
+
+	/**
+	 * Services refuse with domain exceptions ({@code system.DomainException}); which HTTP status a
+	 * refusal becomes is the web layer's business, decided in one table ({@link DomainProblems}).
+	 */
+	@Test
+	void onlyTheWebLayerSpeaksInHttpStatuses() {
+		noClasses().that(SPEAKS_HTTP.negate())
+			.should()
+			.dependOnClassesThat()
+			.haveFullyQualifiedName("org.springframework.http.HttpStatus")
+			.orShould()
+			.dependOnClassesThat()
+			.haveFullyQualifiedName("org.springframework.http.HttpStatusCode")
+			.orShould()
+			.dependOnClassesThat()
+			.haveSimpleName("ApiException")
+			.check(CLASSES);
+	}
+
+	private static final DescribedPredicate<JavaClass> SPEAKS_HTTP = DescribedPredicate.describe(
+			"web layer (controllers, advice, servlet filters, security chains, problem writers), the sandbox or the Frame.io client",
+			ArchitectureTests::speaksHttp);
+
+	private static boolean speaksHttp(JavaClass type) {
+		JavaClass outer = type;
+		while (outer.getEnclosingClass().isPresent()) {
+			outer = outer.getEnclosingClass().get();
+		}
+		return webLayer(outer)
+				// The simulator is an HTTP server standing in for Frame.io: statuses are what it answers.
+				|| outer.getPackageName().startsWith("io.c2cgateway.sandbox")
+				// The client's plumbing reads Frame.io's statuses to classify answers into Upstream values.
+				|| outer.isEquivalentTo(FrameioClient.class);
+	}
+
+	private static boolean webLayer(JavaClass type) {
+		return type.isMetaAnnotatedWith(Controller.class) || type.isMetaAnnotatedWith(ControllerAdvice.class)
+				|| type.isAssignableTo(Filter.class)
+				// Security chains answer 401/403 themselves, before any controller runs.
+				|| type.getMethods().stream().anyMatch((method) -> method.getRawReturnType().isEquivalentTo(SecurityFilterChain.class))
+				// Tomcat's error reports, for requests that never reach Spring MVC.
+				|| type.isAssignableTo(WebServerFactoryCustomizer.class)
+				|| type.isEquivalentTo(Problems.class) || type.isEquivalentTo(ProblemResponses.class)
+				|| type.isEquivalentTo(DomainProblems.class);
 	}
 
 }

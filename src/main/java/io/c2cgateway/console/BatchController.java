@@ -31,7 +31,7 @@ import io.c2cgateway.pairing.PairingBatch;
 import io.c2cgateway.pairing.PairingService;
 import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.NotFound;
 
 /**
  * Batch mode of the station page: a CSV list of devices started as one batch through the API's
@@ -92,7 +92,7 @@ class BatchController {
 			NewPairing request = requests.get(result.index());
 			rows.add(new BatchRow(line.number(), request.deviceId(), request.model(),
 					(result.pairing() != null) ? result.pairing().id() : null,
-					(result.problem() != null) ? String.valueOf(result.problem().get("detail")) : null));
+					(result.failure() != null) ? result.failure().getMessage() : null));
 		}
 		ConsoleBatch started = new ConsoleBatch(UUID.randomUUID(), this.clock.instant(), rows);
 		this.batches.insert(started, caller);
@@ -167,10 +167,10 @@ class BatchController {
 			uuid = UUID.fromString(id);
 		}
 		catch (IllegalArgumentException notUuid) {
-			throw ApiException.notFound("Batch");
+			throw new NotFound("Batch");
 		}
 		// As for pairings: no difference between "never existed" and "not yours".
-		return this.batches.find(uuid, caller).orElseThrow(() -> ApiException.notFound("Batch"));
+		return this.batches.find(uuid, caller).orElseThrow(() -> new NotFound("Batch"));
 	}
 
 	private static String digest(String text) {

@@ -12,7 +12,8 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.servlet.ModelAndView;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.DomainException;
+import io.c2cgateway.system.DomainProblems;
 
 /**
  * What every console page knows (who is signed in), and API failures as pages: the services throw
@@ -28,9 +29,9 @@ class ConsolePages {
 		return caller;
 	}
 
-	@ExceptionHandler(ApiException.class)
-	ModelAndView failure(ApiException ex, @AuthenticationPrincipal Caller caller, HttpServletResponse response) {
-		HttpStatus status = ex.status();
+	@ExceptionHandler(DomainException.class)
+	ModelAndView failure(DomainException ex, @AuthenticationPrincipal Caller caller, HttpServletResponse response) {
+		HttpStatus status = DomainProblems.statusOf(ex);
 		ModelAndView page = new ModelAndView("console/error", status);
 		page.addObject("caller", caller);
 		if (status == HttpStatus.NOT_FOUND) {

@@ -15,7 +15,8 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.servlet.ModelAndView;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.DomainException;
+import io.c2cgateway.system.DomainProblems;
 import io.c2cgateway.system.FieldProblem;
 
 /**
@@ -32,9 +33,9 @@ class FleetPages {
 		return caller;
 	}
 
-	@ExceptionHandler(ApiException.class)
-	ModelAndView failure(ApiException ex, @AuthenticationPrincipal Caller caller, HttpServletResponse response) {
-		HttpStatus status = ex.status();
+	@ExceptionHandler(DomainException.class)
+	ModelAndView failure(DomainException ex, @AuthenticationPrincipal Caller caller, HttpServletResponse response) {
+		HttpStatus status = DomainProblems.statusOf(ex);
 		ModelAndView page = new ModelAndView("console/error", status);
 		page.addObject("caller", caller);
 		page.addObject("title", (status == HttpStatus.NOT_FOUND) ? "Not found" : "That did not work");

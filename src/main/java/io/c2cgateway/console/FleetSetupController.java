@@ -27,8 +27,9 @@ import io.c2cgateway.security.ApiKeyView;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.security.NewApiKey;
 import io.c2cgateway.security.Role;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.NotFound;
 
 /**
  * Device models (create, rotate the client secret, delete) and API keys (create, delete). A new
@@ -89,7 +90,7 @@ class FleetSetupController {
 	@PostMapping(MODELS + "/{model}/secret")
 	String rotateSecret(@PathVariable String model, @RequestParam(defaultValue = "") String clientSecret,
 			@AuthenticationPrincipal Caller caller, RedirectAttributes redirect) {
-		DeviceModelView existing = this.models.find(model).orElseThrow(() -> ApiException.notFound("Device model"));
+		DeviceModelView existing = this.models.find(model).orElseThrow(() -> new NotFound("Device model"));
 		List<FieldProblem> problems = DeviceModelService.problems(existing.model(), clientSecret, null, null);
 		if (clientSecret.isEmpty() || !problems.isEmpty()) {
 			redirect.addFlashAttribute("problem", "The new secret of " + existing.model() + " must not be blank.");
@@ -103,7 +104,7 @@ class FleetSetupController {
 
 	@GetMapping(MODELS + "/{model}/delete")
 	String confirmDeleteModel(@PathVariable String model, Model page) {
-		DeviceModelView existing = this.models.find(model).orElseThrow(() -> ApiException.notFound("Device model"));
+		DeviceModelView existing = this.models.find(model).orElseThrow(() -> new NotFound("Device model"));
 		page.addAttribute("title", "Delete device model " + existing.model() + "?");
 		page.addAttribute("facts", List.of("Scope: " + existing.scope(),
 				"Default client version: " + existing.defaultClientVersion(),
@@ -122,10 +123,7 @@ class FleetSetupController {
 			this.models.delete(model, caller.actor());
 			redirect.addFlashAttribute("notice", "Deleted device model " + model + ".");
 		}
-		catch (ApiException ex) {
-			if (ex.status() != HttpStatus.CONFLICT) {
-				throw ex;
-			}
+		catch (Conflict ex) {
 			redirect.addFlashAttribute("problem", "Device model " + model + " was not deleted: " + ex.getMessage() + ".");
 		}
 		return "redirect:" + MODELS;
@@ -182,13 +180,13 @@ class FleetSetupController {
 			parsed = UUID.fromString(id);
 		}
 		catch (IllegalArgumentException ex) {
-			throw ApiException.notFound("API key");
+			throw new NotFound("API key");
 		}
 		return this.keys.views()
 			.stream()
 			.filter((key) -> key.id().equals(parsed))
 			.findFirst()
-			.orElseThrow(() -> ApiException.notFound("API key"));
+			.orElseThrow(() -> new NotFound("API key"));
 	}
 
 	private String modelsPage(Model page, ModelForm form, Map<String, String> errors) {

@@ -25,7 +25,8 @@ import io.c2cgateway.pairing.Pairing;
 import io.c2cgateway.pairing.PairingService;
 import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.DomainException;
+import io.c2cgateway.system.DomainProblems;
 
 /**
  * The station page: start a pairing, show its code to the person with the phone, follow it to the
@@ -77,8 +78,8 @@ class StationController {
 				Pairing pairing = this.pairings.start(request, caller).pairing();
 				return "redirect:/console/pairings/" + pairing.id();
 			}
-			catch (ApiException ex) {
-				if (ex.status().is5xxServerError()) {
+			catch (DomainException ex) {
+				if (DomainProblems.statusOf(ex).is5xxServerError()) {
 					throw ex;
 				}
 				errors.put("unknown_model".equals(ex.code()) ? "model" : "form", ex.getMessage());

@@ -19,8 +19,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.InvalidRequest;
 import io.c2cgateway.system.Patterns;
 import io.c2cgateway.system.QueryParameters;
 
@@ -48,7 +48,7 @@ class DeviceController {
 			@RequestBody(required = false) ClientVersionReport report, @AuthenticationPrincipal Caller caller) {
 		String clientVersion = (report != null) ? report.clientVersion() : null;
 		if (clientVersion != null && (clientVersion.length() > 64 || !SEMVER.matcher(clientVersion).matches())) {
-			throw ApiException.validation(
+			throw new InvalidRequest(
 					List.of(new FieldProblem("clientVersion", "must be a semantic version of at most 64 characters")));
 		}
 		TokenRefresher.AccessToken token = this.devices.accessToken(deviceId, caller, clientVersion);

@@ -20,7 +20,8 @@ import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
+import io.c2cgateway.system.NotFound;
 import io.c2cgateway.system.Patterns;
 
 /** Devices as admins, stations and devices see them: access tokens, device keys, listing, revocation. */
@@ -72,7 +73,7 @@ public class DeviceService {
 	/** A DEVICE key may only ask for itself; any other device is hidden (404), as is an unknown one. */
 	TokenRefresher.AccessToken accessToken(String deviceId, Caller caller, String clientVersion) {
 		if (!caller.isAdmin() && (caller.deviceId() == null || !caller.deviceId().equals(deviceId))) {
-			throw ApiException.notFound("Device");
+			throw new NotFound("Device");
 		}
 		String id = requireId(deviceId);
 		if (clientVersion != null) {
@@ -95,7 +96,7 @@ public class DeviceService {
 	}
 
 	public DeviceView get(String deviceId) {
-		return this.store.find(requireId(deviceId)).map(DeviceRow::view).orElseThrow(() -> ApiException.notFound("Device"));
+		return this.store.find(requireId(deviceId)).map(DeviceRow::view).orElseThrow(() -> new NotFound("Device"));
 	}
 
 	public Page list(DeviceQuery query) {
@@ -115,7 +116,7 @@ public class DeviceService {
 	public IssuedDeviceKey issueForPairing(String pairingId, Caller caller) {
 		PairingLookup.PairingFacts pairing = this.pairings.visible(pairingId, caller);
 		if (!pairing.authorized()) {
-			throw ApiException.conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
+			throw new Conflict("not_authorized", "The pairing is " + pairing.status() + ", not AUTHORIZED");
 		}
 		String deviceId = pairing.deviceId();
 		String key = this.tx.execute((status) -> {
@@ -125,13 +126,13 @@ public class DeviceService {
 			DeviceRow device = this.store.find(deviceId).orElse(null);
 			if (device == null || !pairing.id().equals(device.lastPairingId())) {
 				// Its tokens were replaced by a later pairing; a key from here would stop that pairing's key.
-				throw ApiException.conflict("not_authorized",
+				throw new Conflict("not_authorized",
 						"A later pairing of device " + deviceId + " was authorized; ask for the key of that pairing");
 			}
 			if (DeviceRow.REVOKED.equals(device.state())) {
-				throw ApiException.conflict("device_revoked", "The device is revoked");
+				throw new Conflict("device_revoked", "The device is revoked");
 			}
-			throw ApiException.conflict("device_key_already_issued",
+			throw new Conflict("device_key_already_issued",
 					"The device key of this pairing was already issued");
 		});
 		return new IssuedDeviceKey(deviceId, key);
@@ -141,9 +142,9 @@ public class DeviceService {
 	IssuedDeviceKey rekey(String deviceId, Caller caller) {
 		String id = requireId(deviceId);
 		String key = this.tx.execute((status) -> {
-			DeviceRow device = this.store.lock(id).orElseThrow(() -> ApiException.notFound("Device"));
+			DeviceRow device = this.store.lock(id).orElseThrow(() -> new NotFound("Device"));
 			if (DeviceRow.REVOKED.equals(device.state())) {
-				throw ApiException.conflict("device_revoked", "The device is revoked");
+				throw new Conflict("device_revoked", "The device is revoked");
 			}
 			// The station's one key of this pairing would otherwise stop the key handed out here.
 			this.store.markKeyIssued(id);
@@ -161,7 +162,7 @@ public class DeviceService {
 	public DeviceView revoke(String deviceId, Caller caller) {
 		String id = requireId(deviceId);
 		UUID job = this.tx.execute((status) -> {
-			DeviceRow device = this.store.lock(id).orElseThrow(() -> ApiException.notFound("Device"));
+			DeviceRow device = this.store.lock(id).orElseThrow(() -> new NotFound("Device"));
 			if (DeviceRow.REVOKED.equals(device.state())) {
 				return null;
 			}
@@ -210,7 +211,7 @@ public class DeviceService {
 
 	private static String requireId(String deviceId) {
 		if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
-			throw ApiException.notFound("Device");
+			throw new NotFound("Device");
 		}
 		return deviceId;
 	}

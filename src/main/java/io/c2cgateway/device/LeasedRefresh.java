@@ -3,7 +3,6 @@ package io.c2cgateway.device;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -14,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import org.springframework.dao.DataAccessException;
-import org.springframework.http.HttpStatus;
 import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -29,7 +27,6 @@ import io.c2cgateway.frameio.ClientCredentials;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.TokenGrant;
 import io.c2cgateway.frameio.Upstream;
-import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.DatabaseUnavailable;
 
 /**
@@ -137,7 +134,8 @@ class LeasedRefresh {
 						row.clientVersion());
 			}
 			catch (RuntimeException ex) {
-				log.error("Cannot refresh device {}: {}", deviceId, ex.getClass().getSimpleName());
+				// Handled here: waiting callers and keep-alive only hear internal_error, so the trace goes out now.
+				log.error("Cannot refresh device {}", deviceId, ex);
 				this.store.releaseWithFailure(deviceId, owner, RefreshFailure.INTERNAL, this.clock.instant());
 				count(trigger, "internal_error");
 				throw RefreshFailure.toException(RefreshFailure.INTERNAL);
@@ -326,9 +324,8 @@ class LeasedRefresh {
 		if (!DatabaseUnavailable.is(cause)) {
 			return RefreshFailure.toException(RefreshFailure.INTERNAL);
 		}
-		return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
-				"The gateway's database is unavailable; the device's new tokens are kept and stored when it is back",
-				Map.of(), DatabaseUnavailable.RETRY_AFTER);
+		return DatabaseUnavailable.refusal(
+				"The gateway's database is unavailable; the device's new tokens are kept and stored when it is back");
 	}
 
 	/**

@@ -13,7 +13,7 @@ public interface PairingLookup {
 
 	/**
 	 * The pairing if the caller may see it (STATION: its own; ADMIN: any).
-	 * @throws io.c2cgateway.system.ApiException 404 for an unknown, foreign or malformed id
+	 * @throws io.c2cgateway.system.NotFound for an unknown, foreign or malformed id
 	 */
 	PairingFacts visible(String pairingId, Caller caller);
 

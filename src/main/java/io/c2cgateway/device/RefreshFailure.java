@@ -1,11 +1,13 @@
 package io.c2cgateway.device;
 
 import java.time.Duration;
-import java.util.Map;
 
-import org.springframework.http.HttpStatus;
-
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
+import io.c2cgateway.system.DomainException;
+import io.c2cgateway.system.InternalFailure;
+import io.c2cgateway.system.UpstreamRateLimited;
+import io.c2cgateway.system.UpstreamRefused;
+import io.c2cgateway.system.UpstreamUnavailable;
 
 /**
  * Why a refresh ended without tokens, as written to the row for the callers who waited on it:
@@ -29,8 +31,8 @@ final class RefreshFailure {
 		return (bar < 0) ? failure : failure.substring(0, bar);
 	}
 
-	static ApiException reauthorizationRequired() {
-		return ApiException.conflict("reauthorization_required",
+	static Conflict reauthorizationRequired() {
+		return new Conflict("reauthorization_required",
 				"Frame.io no longer accepts this device's refresh token; pair the device again");
 	}
 
@@ -39,12 +41,12 @@ final class RefreshFailure {
 	 * belong to this row and column. Neither a retry nor Frame.io can help, and handing out whatever
 	 * the row holds is not an option; the device stays as it is so a restored key brings it back.
 	 */
-	static ApiException tokensUnreadable() {
-		return ApiException.conflict("device_tokens_unreadable",
+	static Conflict tokensUnreadable() {
+		return new Conflict("device_tokens_unreadable",
 				"The gateway cannot decrypt the tokens it holds for this device; restore the missing encryption key or pair the device again");
 	}
 
-	static ApiException toException(String failure) {
+	static DomainException toException(String failure) {
 		String stored = (failure != null) ? failure : INTERNAL;
 		String code = code(stored);
 		String detail = stored.substring(Math.min(stored.length(), code.length() + 1));
@@ -57,19 +59,15 @@ final class RefreshFailure {
 				catch (NumberFormatException ex) {
 					seconds = 1;
 				}
-				return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_rate_limited",
-						"Frame.io is rate limiting token refreshes", Map.of(), Duration.ofSeconds(seconds));
+				return new UpstreamRateLimited("Frame.io is rate limiting token refreshes", Duration.ofSeconds(seconds));
 			case "upstream_error":
-				return new ApiException(HttpStatus.BAD_GATEWAY, "upstream_error", "Frame.io refused the refresh",
-						Map.of("upstreamError", detail), null);
+				return new UpstreamRefused("Frame.io refused the refresh", detail);
 			case "device_tokens_unreadable":
 				return tokensUnreadable();
 			case "upstream_unavailable":
-				return new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
-						"Frame.io did not answer the refresh (" + detail + ")");
+				return new UpstreamUnavailable("Frame.io did not answer the refresh (" + detail + ")");
 			default:
-				return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
-						"The gateway failed to refresh the device's tokens");
+				return new InternalFailure("The gateway failed to refresh the device's tokens");
 		}
 	}
 

@@ -24,6 +24,7 @@ import io.c2cgateway.frameio.ClientCredentials;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.FrameioProperties;
 import io.c2cgateway.frameio.Upstream;
+import io.c2cgateway.system.DatabaseUnavailable;
 
 /**
  * Revokes tokens at Frame.io (a revoked device's, those a later pairing replaced, those of a
@@ -161,8 +162,9 @@ class Revocations {
 			return true;
 		}
 		catch (RuntimeException ex) {
-			log.warn("Upstream revocation for device {} failed: {}", job.deviceId(), ex.getClass().getSimpleName());
-			log.debug("Upstream revocation failure", ex);
+			log.atWarn()
+				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
+				.log("Upstream revocation for device {} failed: {}", job.deviceId(), ex.getClass().getSimpleName());
 			try {
 				reschedule(job, owner, "internal_error", null);
 			}

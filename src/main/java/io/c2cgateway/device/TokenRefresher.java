@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -25,8 +24,13 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.FrameioProperties;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
+import io.c2cgateway.system.DatabaseUnavailable;
+import io.c2cgateway.system.DomainException;
 import io.c2cgateway.system.InstanceIdentity;
+import io.c2cgateway.system.NotFound;
+import io.c2cgateway.system.TemporarilyUnavailable;
+import io.c2cgateway.system.UpstreamUnavailable;
 
 /**
  * The one path by which a device's tokens are refreshed, for API callers and keep-alive alike.
@@ -111,7 +115,7 @@ class TokenRefresher {
 		Set<String> waitedOn = new HashSet<>();
 		Long firstVersion = null;
 		while (true) {
-			DeviceRow row = this.store.find(deviceId).orElseThrow(() -> ApiException.notFound("Device"));
+			DeviceRow row = this.store.find(deviceId).orElseThrow(() -> new NotFound("Device"));
 			requireUsable(row);
 			if (firstVersion == null) {
 				firstVersion = row.version();
@@ -139,17 +143,18 @@ class TokenRefresher {
 				waitedOn.add(row.leaseOwner());
 			}
 			if (System.nanoTime() > deadline) {
-				throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
-						"A refresh of this device's tokens did not finish in time");
+				throw new UpstreamUnavailable("A refresh of this device's tokens did not finish in time");
 			}
 			pause();
 		}
 	}
 
 	/**
-	 * Refreshes a device keep-alive has leased. Never throws: the outcome is logged and counted.
+	 * Refreshes a device keep-alive has leased. Never throws: the outcome is logged and counted. A
+	 * refresh that ends without tokens says why with a {@link DomainException}, whose code is the
+	 * outcome; anything else is a bug or an outage.
 	 *
-	 * @return the outcome, {@code ok} or a problem code
+	 * @return the outcome: {@code ok}, {@code skipped} or the code of the refusal
 	 */
 	String refreshClaimed(DeviceStore.Claim claim, String owner, String actor) {
 		MDC.put("deviceId", claim.deviceId());
@@ -163,13 +168,19 @@ class TokenRefresher {
 			this.leased.refresh(row, owner, claim, actor, "keep-alive");
 			return "ok";
 		}
-		catch (ApiException ex) {
+		catch (DomainException ex) {
 			log.info("Keep-alive of device {} did not refresh: {}", claim.deviceId(), ex.code());
 			return ex.code();
 		}
 		catch (RuntimeException ex) {
-			log.warn("Keep-alive of device {} failed: {}", claim.deviceId(), ex.getClass().getSimpleName());
-			log.debug("Keep-alive failure", ex);
+			if (DatabaseUnavailable.is(ex)) {
+				// An outage, not a bug: every device of the round would print the same trace.
+				log.warn("Keep-alive of device {} failed: the database is unavailable ({})", claim.deviceId(),
+						ex.getClass().getSimpleName());
+			}
+			else {
+				log.warn("Keep-alive of device {} failed", claim.deviceId(), ex);
+			}
 			return "internal_error";
 		}
 		finally {
@@ -218,7 +229,7 @@ class TokenRefresher {
 
 	static void requireUsable(DeviceRow row) {
 		if (DeviceRow.REVOKED.equals(row.state())) {
-			throw ApiException.conflict("device_revoked", "The device is revoked");
+			throw new Conflict("device_revoked", "The device is revoked");
 		}
 		if (DeviceRow.REAUTH_REQUIRED.equals(row.state()) || row.sealedRefreshToken() == null) {
 			throw RefreshFailure.reauthorizationRequired();
@@ -235,7 +246,7 @@ class TokenRefresher {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "shutting_down", "The gateway is shutting down");
+			throw new TemporarilyUnavailable("shutting_down", "The gateway is shutting down", null);
 		}
 	}
 

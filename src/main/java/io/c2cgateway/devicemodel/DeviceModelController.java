@@ -20,8 +20,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.InvalidRequest;
+import io.c2cgateway.system.NotFound;
 
 @RestController
 @RequestMapping("/api/v1/device-models")
@@ -41,7 +42,7 @@ class DeviceModelController {
 		List<FieldProblem> problems = DeviceModelService.problems(model, request.clientSecret(), request.scope(),
 				request.defaultClientVersion());
 		if (!problems.isEmpty()) {
-			throw ApiException.validation(problems);
+			throw new InvalidRequest(problems);
 		}
 		DeviceModelService.Saved saved = this.models.put(model,
 				new DeviceModelService.ModelChange(
@@ -58,7 +59,7 @@ class DeviceModelController {
 
 	@GetMapping("/{model}")
 	DeviceModelView get(@PathVariable String model) {
-		return this.models.find(model).orElseThrow(() -> ApiException.notFound("Device model"));
+		return this.models.find(model).orElseThrow(() -> new NotFound("Device model"));
 	}
 
 	@DeleteMapping("/{model}")

@@ -18,8 +18,10 @@ import org.springframework.transaction.annotation.Transactional;
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.InvalidRequest;
+import io.c2cgateway.system.NotFound;
 import io.c2cgateway.system.Patterns;
 
 /** Device models and custody of their client secrets. */
@@ -107,7 +109,7 @@ public class DeviceModelService {
 		Optional<DeviceModel> existing = this.models.findById(model);
 		boolean created = existing.isEmpty();
 		if (created && change.clientSecret() == null) {
-			throw ApiException.validation("clientSecret", "is required when the model is created");
+			throw new InvalidRequest("clientSecret", "is required when the model is created");
 		}
 		DeviceModel entity = existing.orElseGet(() -> new DeviceModel(model, now));
 		DeviceModelView before = created ? null : entity.view();
@@ -132,7 +134,7 @@ public class DeviceModelService {
 
 	@Transactional
 	public void delete(String model, String actor) {
-		DeviceModel entity = this.models.findById(model).orElseThrow(() -> ApiException.notFound("Device model"));
+		DeviceModel entity = this.models.findById(model).orElseThrow(() -> new NotFound("Device model"));
 		// Lock the model row so no pairing or device can start using it while we look.
 		this.jdbc.sql("select model from device_model where model = ? for update").param(model).query(String.class).list();
 		long inUse = this.jdbc
@@ -142,7 +144,7 @@ public class DeviceModelService {
 			.query(Long.class)
 			.single();
 		if (inUse > 0) {
-			throw ApiException.conflict("model_in_use", "Devices or pending pairings use this model");
+			throw new Conflict("model_in_use", "Devices or pending pairings use this model");
 		}
 		this.models.delete(entity);
 		this.secrets.remove(model);

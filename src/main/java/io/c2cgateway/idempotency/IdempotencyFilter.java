@@ -33,6 +33,7 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
 
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.system.DatabaseUnavailable;
+import io.c2cgateway.system.DomainProblems;
 import io.c2cgateway.system.FieldProblem;
 import io.c2cgateway.system.ProblemResponses;
 import io.c2cgateway.system.Problems;
@@ -100,7 +101,7 @@ class IdempotencyFilter extends OncePerRequestFilter {
 		catch (RuntimeException ex) {
 			if (DatabaseUnavailable.is(ex)) {
 				log.warn("Idempotency-Key could not be checked: the database is unavailable ({})", ex.getClass().getSimpleName());
-				ProblemResponses.write(response, this.json, DatabaseUnavailable.problem(), DatabaseUnavailable.RETRY_AFTER);
+				ProblemResponses.write(response, this.json, DomainProblems.problemOf(DatabaseUnavailable.refusal()), DatabaseUnavailable.RETRY_AFTER);
 				return;
 			}
 			// A stored answer that no listed key opens, or a bug: the type alone, as elsewhere.

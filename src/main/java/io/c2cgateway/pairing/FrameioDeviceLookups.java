@@ -26,6 +26,7 @@ import io.c2cgateway.frameio.FrameioDevice;
 import io.c2cgateway.frameio.FrameioProperties;
 import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.system.AsyncStop;
+import io.c2cgateway.system.DatabaseUnavailable;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
@@ -163,9 +164,10 @@ class FrameioDeviceLookups implements SmartLifecycle {
 			}
 		}
 		catch (RuntimeException ex) {
-			log.warn("Looking up where the device of pairing {} landed failed: {}", lookup.pairingId(),
-					ex.getClass().getSimpleName());
-			log.debug("Device lookup failure", ex);
+			log.atWarn()
+				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
+				.log("Looking up where the device of pairing {} landed failed: {}", lookup.pairingId(),
+						ex.getClass().getSimpleName());
 			try {
 				failed(lookup, owner, "internal_error", null);
 			}
@@ -271,9 +273,11 @@ class FrameioDeviceLookups implements SmartLifecycle {
 			runOnce(this::claiming);
 		}
 		catch (RuntimeException ex) {
-			// A failed round (database down, say) must not end the worker; the next period retries.
-			log.warn("A device lookup round failed: {}", ex.getClass().getSimpleName());
-			log.debug("Device lookup round failure", ex);
+			// A failed round (database down, say) must not end the worker; the next period retries. A bug
+			// gets its trace; an outage is known and would print one per round.
+			log.atWarn()
+				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
+				.log("A device lookup round failed: {}", ex.getClass().getSimpleName());
 		}
 	}
 

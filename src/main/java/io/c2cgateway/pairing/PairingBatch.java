@@ -2,9 +2,7 @@ package io.c2cgateway.pairing;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
@@ -22,14 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.HttpStatusCode;
 import org.springframework.stereotype.Service;
 
 import io.c2cgateway.ratelimit.RateLimitCharges;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.DomainException;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.InternalFailure;
+import io.c2cgateway.system.InvalidRequest;
 import io.c2cgateway.system.Problems;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -81,7 +79,7 @@ public class PairingBatch implements DisposableBean {
 	Results start(JsonNode body, Caller caller) {
 		JsonNode items = (body != null && body.isObject()) ? body.get("items") : null;
 		if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
-			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
+			throw new InvalidRequest("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
 		}
 		List<JsonNode> list = new ArrayList<>(items.size());
 		items.forEach(list::add);
@@ -94,7 +92,7 @@ public class PairingBatch implements DisposableBean {
 	 */
 	public Results start(List<NewPairing> items, Caller caller) {
 		if (items == null || items.isEmpty() || items.size() > MAX_ITEMS) {
-			throw ApiException.validation("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
+			throw new InvalidRequest("items", "must be an array of 1 to " + MAX_ITEMS + " pairings");
 		}
 		return run(items.size(), (index) -> validated(items.get(index)), caller);
 	}
@@ -128,33 +126,31 @@ public class PairingBatch implements DisposableBean {
 		try {
 			NewPairing request = item.get();
 			PairingService.Started started = this.pairings.start(request, caller);
-			return new Result(index, started.created() ? 201 : 200, started.pairing(), null);
+			return new Result(index, started.pairing(), started.created(), null);
 		}
-		catch (ApiException ex) {
-			return new Result(index, ex.status().value(), null, problem(ex));
+		catch (DomainException ex) {
+			return new Result(index, null, false, ex);
 		}
 		catch (RuntimeException ex) {
-			log.error("Batch item {} failed unexpectedly: {}", index, ex.getClass().getName());
-			log.debug("Batch item failure", ex);
-			return new Result(index, 500, null, problem(new ApiException(HttpStatus.INTERNAL_SERVER_ERROR,
-					"internal_error", "The gateway failed to handle this item")));
+			log.error("Batch item {} failed unexpectedly", index, ex);
+			return new Result(index, null, false, new InternalFailure("The gateway failed to handle this item"));
 		}
 	}
 
 	/** As {@code POST /pairings} would read it: wrong types and broken rules are a 400 with errors[]. */
 	private NewPairing parse(int index, JsonNode item) {
 		if (item == null || !item.isObject()) {
-			throw ApiException.validation("items[" + index + "]", "must be a JSON object");
+			throw new InvalidRequest("items[" + index + "]", "must be a JSON object");
 		}
 		NewPairing request;
 		try {
 			request = this.json.treeToValue(item, NewPairing.class);
 		}
 		catch (MismatchedInputException ex) {
-			throw ApiException.validation(Problems.pathOf(ex), "has the wrong type");
+			throw new InvalidRequest(Problems.pathOf(ex), "has the wrong type");
 		}
 		catch (JacksonException ex) {
-			throw ApiException.validation("items[" + index + "]", "is not a pairing request");
+			throw new InvalidRequest("items[" + index + "]", "is not a pairing request");
 		}
 		return validated(request);
 	}
@@ -166,25 +162,9 @@ public class PairingBatch implements DisposableBean {
 		}
 		if (!problems.isEmpty()) {
 			problems.sort(Comparator.comparing(FieldProblem::field).thenComparing(FieldProblem::message));
-			throw ApiException.validation(problems);
+			throw new InvalidRequest(problems);
 		}
 		return request;
-	}
-
-	/** The problem detail the item would have been answered with alone; a header becomes a field. */
-	private static Map<String, Object> problem(ApiException ex) {
-		HttpStatusCode status = ex.status();
-		Map<String, Object> problem = new LinkedHashMap<>();
-		problem.put("type", Problems.typeOf(ex.code()).toString());
-		problem.put("title", ex.status().getReasonPhrase());
-		problem.put("status", status.value());
-		problem.put("detail", ex.getMessage());
-		problem.put("code", ex.code());
-		problem.putAll(ex.properties());
-		if (ex.retryAfter() != null) {
-			problem.put("retryAfterSeconds", Math.max(1, ex.retryAfter().toSeconds()));
-		}
-		return problem;
 	}
 
 	@Override
@@ -192,8 +172,11 @@ public class PairingBatch implements DisposableBean {
 		this.workers.shutdownNow();
 	}
 
-	/** One item's answer: {@code pairing} for 200/201, {@code problem} otherwise; the other is null. */
-	public record Result(int index, int status, Pairing pairing, Map<String, Object> problem) {
+	/**
+	 * One item's outcome: its pairing ({@code created} or found live), or the refusal it would have
+	 * met alone; the other is null.
+	 */
+	public record Result(int index, Pairing pairing, boolean created, DomainException failure) {
 	}
 
 	public record Results(List<Result> results) {

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -29,8 +28,14 @@ import io.c2cgateway.frameio.DeviceCode;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.Upstream;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
 import io.c2cgateway.system.LogContext;
+import io.c2cgateway.system.NotFound;
+import io.c2cgateway.system.UnknownReference;
+import io.c2cgateway.system.UpstreamFailure;
+import io.c2cgateway.system.UpstreamRateLimited;
+import io.c2cgateway.system.UpstreamRefused;
+import io.c2cgateway.system.UpstreamUnavailable;
 
 /** The pairing lifecycle as stations and admins drive it: start, read, list, cancel. */
 @Service
@@ -82,7 +87,7 @@ public class PairingService {
 	 */
 	public Started start(NewPairing request, Caller caller) {
 		DeviceModelView model = this.models.find(request.model())
-			.orElseThrow(() -> new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "unknown_model",
+			.orElseThrow(() -> new UnknownReference("unknown_model",
 					"No device model named '" + request.model() + "'"));
 		var existing = this.store.findPending(request.deviceId());
 		if (existing.isPresent()) {
@@ -135,7 +140,7 @@ public class PairingService {
 		if (existing.createdByKeyId().equals(caller.keyId()) && existing.model().equals(request.model())) {
 			return new Started(existing, false);
 		}
-		throw ApiException.conflict("pairing_conflict",
+		throw new Conflict("pairing_conflict",
 				"Device " + request.deviceId() + " has a pending pairing from another caller or model");
 	}
 
@@ -157,32 +162,28 @@ public class PairingService {
 		if (!own) {
 			this.audit.record(caller.actor(), "pairing.start_refused", "device", request.deviceId(),
 					"model=" + request.model() + " code=device_paired_elsewhere");
-			throw ApiException.conflict("device_paired_elsewhere",
+			throw new Conflict("device_paired_elsewhere",
 					"Device " + request.deviceId() + " is paired by another station");
 		}
 	}
 
-	private ApiException upstreamFailure(Upstream<DeviceCode> answer, NewPairing request, Caller caller) {
-		ApiException failure;
+	private UpstreamFailure upstreamFailure(Upstream<DeviceCode> answer, NewPairing request, Caller caller) {
+		UpstreamFailure failure;
 		if (answer instanceof Upstream.Rejected<DeviceCode> rejected) {
-			failure = new ApiException(HttpStatus.BAD_GATEWAY, "upstream_error",
-					"Frame.io refused the device code request", Map.of("upstreamError", rejected.error()), null);
+			failure = new UpstreamRefused("Frame.io refused the device code request", rejected.error());
 		}
 		else if (answer instanceof Upstream.RateLimited<DeviceCode> limited) {
-			failure = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_rate_limited",
-					"Frame.io is rate limiting device code requests", Map.of(),
+			failure = new UpstreamRateLimited("Frame.io is rate limiting device code requests",
 					(limited.retryAfter() != null) ? limited.retryAfter() : Duration.ofSeconds(1));
 		}
 		else {
 			String reason = (answer instanceof Upstream.Unavailable<DeviceCode> unavailable) ? unavailable.reason()
 					: "unknown";
-			failure = new ApiException(HttpStatus.GATEWAY_TIMEOUT, "upstream_unavailable",
-					"Frame.io did not answer the device code request (" + reason + ")");
+			failure = new UpstreamUnavailable("Frame.io did not answer the device code request (" + reason + ")");
 		}
 		this.audit.record(caller.actor(), "pairing.start_failed", "device", request.deviceId(),
 				"model=" + request.model() + " code=" + failure.code()
-						+ (failure.properties().containsKey("upstreamError")
-								? " upstreamError=" + failure.properties().get("upstreamError") : ""));
+						+ ((failure instanceof UpstreamRefused refused) ? " upstreamError=" + refused.upstreamError() : ""));
 		return failure;
 	}
 
@@ -209,7 +210,7 @@ public class PairingService {
 		Pairing pairing = visible(id, caller);
 		Instant now = this.clock.instant();
 		boolean cancelled = this.transitions.cancel(pairing.id(), now, caller.actor());
-		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> ApiException.notFound("Pairing"));
+		Pairing current = this.store.find(pairing.id()).orElseThrow(() -> new NotFound("Pairing"));
 		if (cancelled) {
 			log.info("Pairing {} cancelled by {}", pairing.id(), caller.actor());
 			return current;
@@ -217,7 +218,7 @@ public class PairingService {
 		if (current.is(PairingStatus.CANCELLED)) {
 			return current;
 		}
-		throw ApiException.conflict("pairing_finished", "The pairing is already " + current.status());
+		throw new Conflict("pairing_finished", "The pairing is already " + current.status());
 	}
 
 	public Page list(PairingQuery query, Caller caller) {
@@ -238,11 +239,11 @@ public class PairingService {
 			uuid = UUID.fromString(id);
 		}
 		catch (IllegalArgumentException notUuid) {
-			throw ApiException.notFound("Pairing");
+			throw new NotFound("Pairing");
 		}
 		return this.store.find(uuid)
 			.filter((pairing) -> caller.isAdmin() || pairing.createdByKeyId().equals(caller.keyId()))
-			.orElseThrow(() -> ApiException.notFound("Pairing"));
+			.orElseThrow(() -> new NotFound("Pairing"));
 	}
 
 	public record Started(Pairing pairing, boolean created) {

@@ -24,7 +24,6 @@ import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -33,7 +32,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import io.c2cgateway.security.ApiKeyService;
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.LimitReached;
 
 /**
  * Open event streams of pairings on this replica. A stream is an {@link SseEmitter} parked in the
@@ -155,8 +154,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		AtomicInteger held = this.perKey.computeIfAbsent(caller.keyId(), (id) -> new AtomicInteger());
 		if (held.incrementAndGet() > this.maxPerKey) {
 			held.decrementAndGet();
-			throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "too_many_streams",
-					"This API key has " + this.maxPerKey + " event streams open on this replica already", Map.of(),
+			throw new LimitReached("too_many_streams",
+					"This API key has " + this.maxPerKey + " event streams open on this replica already",
 					Duration.ofSeconds(5));
 		}
 		Stream stream = new Stream(current.id(), caller.keyId(), emitter);

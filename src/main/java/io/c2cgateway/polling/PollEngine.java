@@ -31,6 +31,7 @@ import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.pairing.PairingStatus;
 import io.c2cgateway.pairing.PairingTransitions;
 import io.c2cgateway.system.AsyncStop;
+import io.c2cgateway.system.DatabaseUnavailable;
 import io.c2cgateway.system.LogContext;
 import io.c2cgateway.system.ShutdownBudget;
 import io.c2cgateway.webhook.Outbox;
@@ -298,9 +299,11 @@ public class PollEngine implements SmartLifecycle {
 				return;
 			}
 			catch (RuntimeException ex) {
-				// A failed cycle (database down, say) must not end the engine; the next tick retries.
-				log.warn("Poll engine cycle failed: {}", ex.getClass().getSimpleName());
-				log.debug("Poll engine cycle failure", ex);
+				// A failed cycle (database down, say) must not end the engine; the next tick retries. A bug
+				// gets its trace; an outage is known and would print one per tick.
+				log.atWarn()
+					.setCause(DatabaseUnavailable.is(ex) ? null : ex)
+					.log("Poll engine cycle failed: {}", ex.getClass().getSimpleName());
 			}
 		}
 	}

@@ -23,7 +23,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.ModelAndView;
 
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.InvalidRequest;
+import io.c2cgateway.system.NotAllowed;
+import io.c2cgateway.system.NotFound;
 
 /**
  * The simulated Frame.io over HTTP: its three auth endpoints and {@code /v2/devices/me} where
@@ -72,7 +74,7 @@ class SimulatorController {
 	Map<String, String> approve(@PathVariable String userCode, HttpServletRequest request) {
 		refuseFromOtherSites(request);
 		if (!this.simulator.approve(userCode)) {
-			throw ApiException.notFound("Live user code");
+			throw new NotFound("Live user code");
 		}
 		return Map.of("userCode", userCode, "decision", "APPROVED");
 	}
@@ -81,7 +83,7 @@ class SimulatorController {
 	Map<String, String> deny(@PathVariable String userCode, HttpServletRequest request) {
 		refuseFromOtherSites(request);
 		if (!this.simulator.deny(userCode)) {
-			throw ApiException.notFound("Live user code");
+			throw new NotFound("Live user code");
 		}
 		return Map.of("userCode", userCode, "decision", "DENIED");
 	}
@@ -120,7 +122,7 @@ class SimulatorController {
 	ResponseEntity<Void> fault(@RequestBody FaultRequest request) {
 		if (request.endpoint() == null || !List.of("device_code", "token_poll", "token_refresh", "revoke", "devices_me")
 			.contains(request.endpoint())) {
-			throw ApiException.validation("endpoint",
+			throw new InvalidRequest("endpoint",
 					"must be one of device_code, token_poll, token_refresh, revoke, devices_me");
 		}
 		if (Boolean.TRUE.equals(request.late())) {
@@ -144,7 +146,7 @@ class SimulatorController {
 	private static void refuseFromOtherSites(HttpServletRequest request) {
 		String site = request.getHeader("Sec-Fetch-Site");
 		if (site != null && !"same-origin".equals(site) && !"none".equals(site)) {
-			throw new ApiException(HttpStatus.FORBIDDEN, "cross_site_request",
+			throw new NotAllowed("cross_site_request",
 					"The sandbox takes decisions from its own page or from direct requests, not from other sites");
 		}
 	}

@@ -15,6 +15,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.c2cgateway.system.DatabaseUnavailable;
+import io.c2cgateway.system.DomainProblems;
 import io.c2cgateway.system.ProblemResponses;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -49,7 +50,7 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 					throw ex;
 				}
 				// The key cannot be checked: neither 401 (it may be valid) nor 500 (nothing is broken here).
-				ProblemResponses.write(response, this.json, DatabaseUnavailable.problem(), DatabaseUnavailable.RETRY_AFTER);
+				ProblemResponses.write(response, this.json, DomainProblems.problemOf(DatabaseUnavailable.refusal()), DatabaseUnavailable.RETRY_AFTER);
 				return;
 			}
 			if (caller != null) {

@@ -19,7 +19,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.NotFound;
 
 @RestController
 @RequestMapping("/api/v1/api-keys")
@@ -67,7 +67,7 @@ class ApiKeyController {
 			return UUID.fromString(id);
 		}
 		catch (IllegalArgumentException ex) {
-			throw ApiException.notFound("API key");
+			throw new NotFound("API key");
 		}
 	}
 

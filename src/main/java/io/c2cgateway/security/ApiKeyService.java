@@ -21,8 +21,9 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import io.c2cgateway.audit.AuditLog;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
 import io.c2cgateway.system.InvalidConfigurationException;
+import io.c2cgateway.system.NotFound;
 
 /** API keys and device keys: issued once in plaintext, kept as hashes, revocable at once. */
 @Service
@@ -192,13 +193,13 @@ public class ApiKeyService {
 	@Transactional
 	void disableBootstrap(Caller by) {
 		if (this.bootstrapHash == null) {
-			throw ApiException.notFound("Bootstrap key");
+			throw new NotFound("Bootstrap key");
 		}
 		if (this.bootstrapSwitch.isDisabled(this.bootstrapHash)) {
 			return;
 		}
 		if (this.keys.countActiveAdminKeys() == 0) {
-			throw ApiException.conflict("no_other_admin_key",
+			throw new Conflict("no_other_admin_key",
 					"Create an ADMIN API key before switching the bootstrap key off; it is the only ADMIN key that works");
 		}
 		if (this.bootstrapSwitch.disable(this.bootstrapHash, by.actor(), now())) {
@@ -226,7 +227,7 @@ public class ApiKeyService {
 	public void revoke(UUID id, Caller by) {
 		ApiKey key = this.keys.findById(id)
 			.filter((candidate) -> candidate.role() != Role.DEVICE)
-			.orElseThrow(() -> ApiException.notFound("API key"));
+			.orElseThrow(() -> new NotFound("API key"));
 		if (key.isActive()) {
 			key.revoke(now());
 			forgetLookups();

@@ -8,13 +8,11 @@ import java.time.Duration;
 
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
  * Failures that say the database cannot be reached or answered too late, as opposed to a bug: the
- * caller gets 503 {@code database_unavailable} with {@code Retry-After}, and nothing changed.
+ * caller is told {@code database_unavailable} and when to try again, and nothing changed.
  */
 public final class DatabaseUnavailable {
 
@@ -47,9 +45,13 @@ public final class DatabaseUnavailable {
 		return false;
 	}
 
-	public static ProblemDetail problem() {
-		return Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
-				"The gateway's database is unavailable; nothing was changed, try again shortly");
+	/** What the caller is told when nothing was changed. */
+	public static TemporarilyUnavailable refusal() {
+		return refusal("The gateway's database is unavailable; nothing was changed, try again shortly");
+	}
+
+	public static TemporarilyUnavailable refusal(String detail) {
+		return new TemporarilyUnavailable("database_unavailable", detail, RETRY_AFTER);
 	}
 
 }

@@ -37,13 +37,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
-	@ExceptionHandler(ApiException.class)
-	ResponseEntity<ProblemDetail> handleApi(ApiException ex, HttpServletRequest request) {
-		ProblemDetail problem = Problems.of(ex.status(), ex.code(), ex.getMessage(), ex.properties());
+	@ExceptionHandler(DomainException.class)
+	ResponseEntity<ProblemDetail> handleDomain(DomainException ex, HttpServletRequest request) {
+		ProblemDetail problem = DomainProblems.problemOf(ex);
 		problem.setInstance(java.net.URI.create(request.getRequestURI()));
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(ex.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
-		if (ex.retryAfter() != null) {
-			response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, ex.retryAfter().toSeconds())));
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.getStatus())
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
+		Long retryAfter = DomainProblems.retryAfterSeconds(ex);
+		if (retryAfter != null) {
+			response.header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
 		}
 		return response.body(problem);
 	}
@@ -73,16 +75,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex, HttpServletRequest request) {
 		if (DatabaseUnavailable.is(ex)) {
+			// An outage, not a bug: its cause is known and a trace per request would bury the log.
 			log.warn("Database unavailable ({}) on {} {}", ex.getClass().getSimpleName(), request.getMethod(),
 					request.getRequestURI());
 			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.header(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseUnavailable.RETRY_AFTER.toSeconds()))
-				.body(DatabaseUnavailable.problem());
+				.body(DomainProblems.problemOf(DatabaseUnavailable.refusal()));
 		}
-		// The type alone: messages of foreign exceptions may quote SQL or values.
-		log.error("Unexpected {} on {} {}", ex.getClass().getName(), request.getMethod(), request.getRequestURI());
-		log.debug("Unexpected failure", ex);
+		log.error("Unexpected {} on {} {}", ex.getClass().getName(), request.getMethod(), request.getRequestURI(), ex);
 		return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.body(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "The gateway failed to handle the request"));

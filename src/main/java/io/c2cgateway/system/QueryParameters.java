@@ -91,7 +91,7 @@ public final class QueryParameters {
 
 	public void throwIfInvalid() {
 		if (!this.problems.isEmpty()) {
-			throw ApiException.validation(this.problems);
+			throw new InvalidRequest(this.problems);
 		}
 	}
 

@@ -25,6 +25,7 @@ import org.springframework.context.SmartLifecycle;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.system.AsyncStop;
+import io.c2cgateway.system.DatabaseUnavailable;
 import io.c2cgateway.system.ShutdownBudget;
 import io.c2cgateway.system.ShutdownPhases;
 
@@ -280,9 +281,11 @@ final class DeliveryWorker implements SmartLifecycle {
 			runOnce();
 		}
 		catch (RuntimeException ex) {
-			// A failed round (database down, say) must not end the worker; the next one retries.
-			log.warn("A webhook delivery round failed: {}", ex.getClass().getSimpleName());
-			log.debug("Webhook delivery round failure", ex);
+			// A failed round (database down, say) must not end the worker; the next one retries. A bug
+			// gets its trace; an outage is known and would print one per round.
+			log.atWarn()
+				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
+				.log("A webhook delivery round failed: {}", ex.getClass().getSimpleName());
 		}
 	}
 

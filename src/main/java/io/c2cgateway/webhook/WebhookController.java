@@ -23,8 +23,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.c2cgateway.security.Caller;
-import io.c2cgateway.system.ApiException;
 import io.c2cgateway.system.FieldProblem;
+import io.c2cgateway.system.InvalidRequest;
 import io.c2cgateway.system.QueryParameters;
 
 @RestController
@@ -65,7 +65,7 @@ class WebhookController {
 			}
 		}
 		if (!problems.isEmpty()) {
-			throw ApiException.validation(problems);
+			throw new InvalidRequest(problems);
 		}
 		WebhookService.Created created = this.webhooks.create(request.url(),
 				request.events().stream().distinct().toList(), request.description(), caller.actor());

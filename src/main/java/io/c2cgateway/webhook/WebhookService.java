@@ -10,13 +10,13 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
-import io.c2cgateway.system.ApiException;
+import io.c2cgateway.system.Conflict;
+import io.c2cgateway.system.NotFound;
 
 /** Webhook endpoints as admins manage them, each change with its audit event. */
 final class WebhookService {
@@ -137,8 +137,8 @@ final class WebhookService {
 		}));
 		if (!retried) {
 			WebhookStore.Delivery current = this.store.delivery(endpoint, delivery)
-				.orElseThrow(() -> ApiException.notFound("Delivery"));
-			throw new ApiException(HttpStatus.CONFLICT, "delivery_pending",
+				.orElseThrow(() -> new NotFound("Delivery"));
+			throw new Conflict("delivery_pending",
 					"The delivery is " + current.status() + "; only DELIVERED or FAILED deliveries are sent again");
 		}
 	}
@@ -168,8 +168,8 @@ final class WebhookService {
 		}
 	}
 
-	private static ApiException notFound() {
-		return ApiException.notFound("Webhook");
+	private static NotFound notFound() {
+		return new NotFound("Webhook");
 	}
 
 	record Created(WebhookStore.Endpoint endpoint, Secret secret) {

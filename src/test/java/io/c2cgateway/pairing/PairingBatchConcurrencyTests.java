@@ -61,7 +61,7 @@ class PairingBatchConcurrencyTests {
 			PairingBatch.Results results = batch.start(JsonMapper.builder().build().readTree(body.append("]}").toString()),
 					new Caller(UUID.randomUUID(), "station", Role.STATION, null));
 
-			assertThat(results.results()).hasSize(9).allSatisfy((result) -> assertThat(result.status()).isEqualTo(201));
+			assertThat(results.results()).hasSize(9).allSatisfy((result) -> assertThat(result.created()).isTrue());
 			assertThat(most.get()).isEqualTo(concurrency);
 		}
 		finally {
