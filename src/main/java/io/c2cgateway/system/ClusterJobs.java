@@ -40,10 +40,13 @@ public class ClusterJobs implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(ClusterJobs.class);
 
-	/** How often a running job's row is touched; three missed beats and another replica revives it. */
-	static final Duration HEARTBEAT = Duration.ofSeconds(10);
+	/**
+	 * How often a running job's row is touched; six missed beats (db-scheduler's least is four) and
+	 * another replica revives it. Its default, 5 min, would leave a dead replica's job alone for 30 min.
+	 */
+	static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
-	private static final int MISSED_HEARTBEATS = 3;
+	private static final int MISSED_HEARTBEATS = 6;
 
 	static final Duration DEAD_AFTER = HEARTBEAT.multipliedBy(MISSED_HEARTBEATS);
 
