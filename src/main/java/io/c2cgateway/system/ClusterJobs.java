@@ -3,6 +3,8 @@ package io.c2cgateway.system;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
@@ -138,8 +140,8 @@ public class ClusterJobs implements SmartLifecycle {
 			.heartbeatInterval(HEARTBEAT)
 			.missedHeartbeatsLimit(MISSED_HEARTBEATS)
 			.schedulerName(new SchedulerName.Fixed(this.replica))
-			// Its own wait is cut short by the drain deadline in stop(Runnable).
-			.shutdownMaxWait(this.shutdown.budget())
+			// Runs in hand are not interrupted before the drain deadline.
+			.shutdownMaxWait(this.shutdown.budget().minus(ShutdownBudget.AFTER_DRAIN))
 			.build();
 		this.scheduler.start();
 		this.jobs.stream().filter((job) -> job.afterStart() != null).forEach(this::bringForward);
@@ -175,14 +177,14 @@ public class ClusterJobs implements SmartLifecycle {
 			callback.run();
 			return;
 		}
-		Thread stopping = new Thread(stopped::stop, "cluster-jobs-stop");
-		stopping.setDaemon(true);
-		stopping.start();
+		// db-scheduler's stop waits up to twice shutdownMaxWait (it interrupts in between); the phase
+		// waits no longer than the drain deadline.
+		CountDownLatch ended = new CountDownLatch(1);
+		AsyncStop.inBackground("cluster-jobs-stop", stopped::stop, ended::countDown);
 		AsyncStop.inBackground("cluster-jobs-stop-wait", () -> {
-			stopping.join(Math.max(1, ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis()));
-			if (stopping.isAlive()) {
-				log.warn("Cluster jobs still running at the shutdown deadline; their rows stop heartbeating and "
-						+ "another replica takes them over");
+			if (!ended.await(ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis(), TimeUnit.MILLISECONDS)) {
+				log.warn("Cluster jobs still running at the shutdown deadline; once this process is gone their rows "
+						+ "stop heartbeating and another replica takes them over");
 			}
 		}, callback);
 	}
