@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -18,7 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Rows are taken in primary key order with {@code SKIP LOCKED}, so replicas share the work and never
  * re-seal a row twice at once; a row that will not open is passed over, not retried in a loop.
  * Columns that were plaintext before they were sealed ({@link SealedColumn#legacyPlaintext()}) get
- * their remaining plaintext sealed on the way.
+ * their remaining plaintext sealed on the way. It runs as a cluster job ({@link KeyRotationConfiguration}).
  */
 @Component
 public class KeyRotation {
@@ -48,17 +47,6 @@ public class KeyRotation {
 		this.columns = columns;
 		this.jdbc = jdbc;
 		this.tx = tx;
-	}
-
-	@Scheduled(initialDelayString = "${gateway.crypto.rotation-initial-delay:1m}",
-			fixedDelayString = "${gateway.crypto.rotation-every:1h}")
-	void scheduled() {
-		try {
-			runOnce();
-		}
-		catch (RuntimeException ex) {
-			log.warn("Re-sealing with the active key failed: {}", ex.getClass().getSimpleName());
-		}
 	}
 
 	/**

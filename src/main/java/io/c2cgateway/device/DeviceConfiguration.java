@@ -15,8 +15,8 @@ import io.c2cgateway.crypto.SecretBox;
 import io.c2cgateway.devicemodel.DeviceModelService;
 import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.FrameioProperties;
+import io.c2cgateway.system.ClusterJob;
 import io.c2cgateway.system.InstanceIdentity;
-import io.c2cgateway.system.ShutdownBudget;
 
 @Configuration(proxyBeanMethods = false)
 class DeviceConfiguration {
@@ -56,10 +56,26 @@ class DeviceConfiguration {
 				clock, properties, frameioProperties, meters);
 	}
 
+	/**
+	 * Keeps idle devices paired, once per {@code keep-alive-every} across the cluster. On shutdown the
+	 * refreshes in hand finish (an interrupted one would leave its outcome unknown) and no further
+	 * batch is claimed; what is left is due for the next run, on any replica.
+	 */
 	@Bean
-	CustodyWorker custodyWorker(KeepAlive keepAlive, Revocations revocations, TokenProperties properties,
-			ShutdownBudget shutdown) {
-		return new CustodyWorker(keepAlive, revocations, properties, shutdown);
+	ClusterJob keepAliveJob(KeepAlive keepAlive, TokenProperties properties) {
+		return ClusterJob.every("keep-alive", properties.keepAliveEnabled(), properties.keepAliveEvery(),
+				keepAlive::runOnce);
+	}
+
+	/**
+	 * Retries upstream revocations, once per {@code revocation-retry-every} across the cluster. On
+	 * shutdown a job stops between its two upstream calls and is handed back, so a batch in hand costs
+	 * one upstream call, not two.
+	 */
+	@Bean
+	ClusterJob revocationRetryJob(Revocations revocations, TokenProperties properties) {
+		return ClusterJob.every("revocation-retry", properties.revocationRetryEnabled(),
+				properties.revocationRetryEvery(), revocations::runOnce);
 	}
 
 }

@@ -26,7 +26,7 @@ import io.c2cgateway.system.ShutdownPhases;
  * row's version as the first attempt was, as soon as the database takes writes again. The next
  * refresh of such a device on this replica writes its pair first, so it never spends the dead
  * token. A pair kept here is lost if this process ends first (logged at ERROR, device by device):
- * on shutdown, after the web server stopped and the custody worker finished (no refresh can add one
+ * on shutdown, after the web server stopped and the cluster jobs finished (no refresh can add one
  * any more) and before the pools close, kept pairs are tried again until the shutdown budget's
  * last-writes deadline.
  *
@@ -132,7 +132,7 @@ class UnstoredRefreshes implements SmartLifecycle {
 		return this.running;
 	}
 
-	/** After the web server stopped and the custody worker finished: no refresh is running any more. */
+	/** After the web server stopped and the cluster jobs finished: no refresh is running any more. */
 	@Override
 	public int getPhase() {
 		return ShutdownPhases.AFTER_REQUESTS;

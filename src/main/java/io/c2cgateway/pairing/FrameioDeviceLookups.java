@@ -5,17 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -25,12 +21,10 @@ import io.c2cgateway.frameio.FrameioClient;
 import io.c2cgateway.frameio.FrameioDevice;
 import io.c2cgateway.frameio.FrameioProperties;
 import io.c2cgateway.frameio.Upstream;
-import io.c2cgateway.system.AsyncStop;
+import io.c2cgateway.system.ClusterJob;
 import io.c2cgateway.system.DatabaseUnavailable;
 import io.c2cgateway.system.InstanceIdentity;
 import io.c2cgateway.system.LogContext;
-import io.c2cgateway.system.ShutdownBudget;
-import io.c2cgateway.system.ShutdownPhases;
 
 /**
  * Asks Frame.io ({@code GET /v2/devices/me}, with the device's access token) where the device of a
@@ -39,10 +33,11 @@ import io.c2cgateway.system.ShutdownPhases;
  * claimed with a lease (one replica per lookup, none lost in a restart) and retried with capped
  * exponential backoff until {@code giveUpAfter} past the authorization, then given up once, with an
  * audit event. It never changes the pairing's status or version. A pairing whose device was paired
- * again or revoked meanwhile has no token to ask with: its lookup ends quietly.
+ * again or revoked meanwhile has no token to ask with: its lookup ends quietly. Rounds run as a
+ * cluster job ({@link #job()}), once per {@code every} across the replicas.
  */
 @Component
-class FrameioDeviceLookups implements SmartLifecycle {
+class FrameioDeviceLookups {
 
 	private static final Logger log = LoggerFactory.getLogger(FrameioDeviceLookups.class);
 
@@ -70,18 +65,11 @@ class FrameioDeviceLookups implements SmartLifecycle {
 
 	private final MeterRegistry meters;
 
-	private final ShutdownBudget shutdown;
-
 	private final Duration leaseTtl;
-
-	private ScheduledExecutorService timer;
-
-	private volatile boolean stopping;
 
 	FrameioDeviceLookups(InstanceIdentity identity, FrameioDeviceLookupStore store, PairingAccess access,
 			FrameioClient frameio, AuditLog audit, TransactionTemplate tx, Clock clock,
-			FrameioDeviceLookupProperties properties, FrameioProperties frameioProperties, MeterRegistry meters,
-			ShutdownBudget shutdown) {
+			FrameioDeviceLookupProperties properties, FrameioProperties frameioProperties, MeterRegistry meters) {
 		this.instanceId = identity.id();
 		this.store = store;
 		this.access = access;
@@ -91,9 +79,14 @@ class FrameioDeviceLookups implements SmartLifecycle {
 		this.clock = clock;
 		this.properties = properties;
 		this.meters = meters;
-		this.shutdown = shutdown;
 		// A batch is worked one lookup after another: the lease must outlast all of its upstream calls.
 		this.leaseTtl = frameioProperties.timeout().plusSeconds(1).multipliedBy(BATCH).plusSeconds(5);
+	}
+
+	/** The rounds as a cluster job; on shutdown a round hands back the lookups it holds and has not begun. */
+	ClusterJob job() {
+		return ClusterJob.every("frameio-device-lookups", this.properties.enabled(), this.properties.every(),
+				this::runOnce);
 	}
 
 	/**
@@ -243,81 +236,6 @@ class FrameioDeviceLookups implements SmartLifecycle {
 
 	private void count(String outcome) {
 		this.meters.counter(METER, "outcome", outcome).increment();
-	}
-
-	@Override
-	public synchronized void start() {
-		if (!this.properties.enabled() || this.timer != null) {
-			return;
-		}
-		this.stopping = false;
-		this.timer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "device-lookups");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long every = this.properties.every().toMillis();
-		this.timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-	}
-
-	/** Whether to claim more work: not once stopping or the context is closing. */
-	private boolean claiming() {
-		return !this.stopping && !this.shutdown.started();
-	}
-
-	private void tick() {
-		if (!claiming()) {
-			return;
-		}
-		try {
-			runOnce(this::claiming);
-		}
-		catch (RuntimeException ex) {
-			// A failed round (database down, say) must not end the worker; the next period retries. A bug
-			// gets its trace; an outage is known and would print one per round.
-			log.atWarn()
-				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
-				.log("A device lookup round failed: {}", ex.getClass().getSimpleName());
-		}
-	}
-
-	/** Stops alongside the web server's graceful shutdown: the lookup in hand may take one upstream call. */
-	@Override
-	public int getPhase() {
-		return ShutdownPhases.DRAIN;
-	}
-
-	/** Claims nothing more; reports to {@code callback} once the lookup in hand is done, from a thread of its own. */
-	@Override
-	public synchronized void stop(Runnable callback) {
-		ScheduledExecutorService stopped = this.timer;
-		this.timer = null;
-		if (stopped == null) {
-			callback.run();
-			return;
-		}
-		this.stopping = true;
-		stopped.shutdown();
-		AsyncStop.inBackground("device-lookups-stop", () -> {
-			if (!stopped.awaitTermination(ShutdownBudget.until(this.shutdown.drainDeadline()).toMillis(),
-					TimeUnit.MILLISECONDS)) {
-				log.warn("Device lookups still busy at the shutdown deadline; their leases run out and another "
-						+ "replica takes over");
-			}
-		}, () -> {
-			stopped.shutdownNow();
-			callback.run();
-		});
-	}
-
-	@Override
-	public void stop() {
-		AsyncStop.andWait(this::stop);
-	}
-
-	@Override
-	public synchronized boolean isRunning() {
-		return this.timer != null;
 	}
 
 }

@@ -4,6 +4,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.c2cgateway.crypto.SealedColumn;
+import io.c2cgateway.system.ClusterJob;
 
 @Configuration(proxyBeanMethods = false)
 class PairingConfiguration {
@@ -21,6 +22,11 @@ class PairingConfiguration {
 	@Bean
 	SealedColumn pairingVerificationUriComplete() {
 		return new SealedColumn("pairing", "verification_uri_complete", "id", PairingStore.VERIFICATION_URI_COMPLETE, true);
+	}
+
+	@Bean
+	ClusterJob frameioDeviceLookupJob(FrameioDeviceLookups lookups) {
+		return lookups.job();
 	}
 
 }

@@ -15,8 +15,9 @@ import org.springframework.context.SmartLifecycle;
  * listener stops. Nothing here waits for upstream calls.</li>
  * <li>{@link #DRAIN}: Boot's graceful shutdown of the web server (requests in flight finish, no new
  * ones are taken), the poll engine (in-flight polls finish, their outcomes are written, pairings are
- * handed back), the custody worker (the refreshes and revocations in hand finish) and retention (the
- * batch in hand finishes), all at once, each done by {@link ShutdownBudget#drainDeadline()}.</li>
+ * handed back), the cluster jobs ({@link ClusterJobs}: the refreshes and revocations in hand finish,
+ * a retention pass ends after its batch in hand) and webhook delivery (sends in flight are answered),
+ * all at once, each done by {@link ShutdownBudget#drainDeadline()}.</li>
  * <li>{@code DEFAULT_PHASE - 2048}: Boot stops the web server.</li>
  * <li>{@link #AFTER_REQUESTS}: what requests needed until their end: idempotency claims stop being
  * refreshed; refreshed token pairs the database would not take yet get a last chance.</li>

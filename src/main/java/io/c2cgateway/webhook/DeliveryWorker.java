@@ -5,12 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -21,6 +21,7 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.TaskScheduler;
 
 import io.c2cgateway.crypto.Secret;
 import io.c2cgateway.crypto.SecretBox;
@@ -35,6 +36,12 @@ import io.c2cgateway.system.ShutdownPhases;
  * sends it again: at least once), sends them without holding a thread, at most
  * {@code max-concurrent} at a time, and writes each outcome fenced by the lease: delivered, again
  * after an exponential backoff with jitter, or {@code FAILED} once the retry period is over.
+ * <p>
+ * Rounds run every {@code every} on Spring's {@link TaskScheduler}, on every replica: not a cluster
+ * job on db-scheduler, whose point is one replica per due time. Delivery wants the opposite (each
+ * replica sends its share, so throughput grows with replicas) and a latency of about {@code every}
+ * (500 ms), where a db-scheduler job would hand each round to one replica and look for due rounds
+ * with a query per replica per {@code every}.
  */
 final class DeliveryWorker implements SmartLifecycle {
 
@@ -73,15 +80,21 @@ final class DeliveryWorker implements SmartLifecycle {
 	/** Outcome writes are JDBC: off the network threads. */
 	private final Scheduler writers = Schedulers.boundedElastic();
 
-	private ScheduledExecutorService timer;
+	private final TaskScheduler scheduler;
+
+	/** Held by a scheduled round, so that a stop can wait for the round in hand to start its sends. */
+	private final ReentrantLock round = new ReentrantLock();
+
+	private ScheduledFuture<?> ticking;
 
 	private long pruneAtNanos = System.nanoTime();
 
 	private volatile boolean stopping;
 
 	DeliveryWorker(String instanceId, WebhookStore store, WebhookSender sender, SecretBox box, Clock clock,
-			WebhookProperties properties, MeterRegistry meters, ShutdownBudget shutdown) {
+			WebhookProperties properties, MeterRegistry meters, ShutdownBudget shutdown, TaskScheduler scheduler) {
 		this.store = store;
+		this.scheduler = scheduler;
 		this.sender = sender;
 		this.box = box;
 		this.clock = clock;
@@ -274,7 +287,7 @@ final class DeliveryWorker implements SmartLifecycle {
 	}
 
 	private void tick() {
-		if (this.stopping || this.shutdown.started()) {
+		if (this.stopping || this.shutdown.started() || !this.round.tryLock()) {
 			return;
 		}
 		try {
@@ -287,21 +300,22 @@ final class DeliveryWorker implements SmartLifecycle {
 				.setCause(DatabaseUnavailable.is(ex) ? null : ex)
 				.log("A webhook delivery round failed: {}", ex.getClass().getSimpleName());
 		}
+		finally {
+			this.round.unlock();
+		}
 	}
 
 	@Override
 	public synchronized void start() {
-		if (!this.properties.enabled() || this.timer != null) {
+		if (!this.properties.enabled() || this.ticking != null) {
 			return;
 		}
 		this.stopping = false;
-		this.timer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "webhook-deliveries");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long every = this.properties.every().toMillis();
-		this.timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+		Duration every = this.properties.every();
+		// At a fixed rate, not delay: Spring runs fixed-delay tasks on its one scheduler thread, where
+		// other tasks would hold rounds up. A round still in hand when the next is due skips that one.
+		this.ticking = this.scheduler.scheduleAtFixedRate(this::tick, this.scheduler.getClock().instant().plus(every),
+				every);
 	}
 
 	@Override
@@ -312,17 +326,20 @@ final class DeliveryWorker implements SmartLifecycle {
 	/** Claims nothing more; reports once the deliveries in flight are answered or the drain deadline passed. */
 	@Override
 	public synchronized void stop(Runnable callback) {
-		ScheduledExecutorService stopped = this.timer;
-		this.timer = null;
+		ScheduledFuture<?> stopped = this.ticking;
+		this.ticking = null;
 		this.stopping = true;
 		if (stopped == null) {
 			callback.run();
 			return;
 		}
-		stopped.shutdown();
+		// Not interrupted: a round in hand ends by itself, since it claims nothing more once stopping.
+		stopped.cancel(false);
 		AsyncStop.inBackground("webhooks-stop", () -> {
 			long deadline = this.shutdown.drainDeadline();
-			stopped.awaitTermination(ShutdownBudget.until(deadline).toMillis(), TimeUnit.MILLISECONDS);
+			if (this.round.tryLock(ShutdownBudget.until(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+				this.round.unlock();
+			}
 			if (!awaitIdle(ShutdownBudget.until(deadline))) {
 				log.warn("Webhook deliveries still in flight at the shutdown deadline; their leases run out and "
 						+ "another replica sends them again");
@@ -337,7 +354,7 @@ final class DeliveryWorker implements SmartLifecycle {
 
 	@Override
 	public synchronized boolean isRunning() {
-		return this.timer != null;
+		return this.ticking != null;
 	}
 
 }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -47,9 +48,10 @@ class WebhookConfiguration {
 
 	@Bean
 	DeliveryWorker webhookDeliveryWorker(InstanceIdentity identity, WebhookStore store, TargetPolicy policy,
-			SecretBox box, Clock clock, WebhookProperties properties, MeterRegistry meters, ShutdownBudget shutdown) {
+			SecretBox box, Clock clock, WebhookProperties properties, MeterRegistry meters, ShutdownBudget shutdown,
+			TaskScheduler scheduler) {
 		return new DeliveryWorker(identity.id(), store, new WebhookSender(policy, properties), box, clock, properties,
-				meters, shutdown);
+				meters, shutdown, scheduler);
 	}
 
 }

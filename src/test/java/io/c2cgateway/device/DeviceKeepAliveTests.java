@@ -3,11 +3,14 @@ package io.c2cgateway.device;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
+import io.c2cgateway.system.ClusterJob;
+import io.c2cgateway.system.ClusterJobs;
+import io.c2cgateway.system.ShutdownBudget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,6 +34,9 @@ class DeviceKeepAliveTests extends CustodyTest {
 
 	@Autowired
 	private KeepAlive keepAlive;
+
+	@Autowired
+	private DataSource dataSource;
 
 	private KeepAlive engine(String instanceId) {
 		return new KeepAlive(instanceId, this.store, this.refresher, this.clock, this.tokenProperties);
@@ -135,23 +144,23 @@ class DeviceKeepAliveTests extends CustodyTest {
 	}
 
 	@Test
-	void keepAliveRunsInTheBackgroundWhenEnabledAndStopsOnShutdown() {
+	void keepAliveRunsAsAClusterJobInTheBackgroundAndStopsOnShutdown() {
 		Paired paired = pair();
 		ageRefreshToken(paired.deviceId(), this.tokenProperties.keepAliveAfter());
-		TokenProperties p = this.tokenProperties;
-		TokenProperties enabled = new TokenProperties(p.minValidity(), p.keepAliveAfter(), true, Duration.ofHours(1),
-				p.keepAliveRetryAfter(), p.keepAliveConcurrency(), p.refreshLeaseMargin(), false,
-				p.revocationRetryEvery(), p.revocationBackoffBase(), p.revocationBackoffCap());
-		CustodyWorker worker = new CustodyWorker(engine("background"), null, enabled);
-		worker.start();
+		String name = "keep-alive-" + UUID.randomUUID();
+		ClusterJobs jobs = new ClusterJobs(this.dataSource,
+				List.of(ClusterJob.every(name, true, Duration.ofHours(1), engine("background")::runOnce)), "background",
+				ShutdownBudget.standalone());
+		jobs.start();
 		try {
-			assertThat(worker.isRunning()).isTrue();
-			await("the background keep-alive round", Duration.ofSeconds(20), () -> refreshes(paired.deviceId()) == 1);
+			assertThat(jobs.isRunning()).isTrue();
+			await("the background keep-alive run", Duration.ofSeconds(20), () -> refreshes(paired.deviceId()) == 1);
 		}
 		finally {
-			worker.stop();
+			jobs.stop();
+			this.jdbc.sql("delete from scheduled_tasks where task_name = ?").param(name).update();
 		}
-		assertThat(worker.isRunning()).isFalse();
+		assertThat(jobs.isRunning()).isFalse();
 		assertThat(state(paired.deviceId())).isEqualTo("PAIRED");
 	}
 

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * SIGTERM to a replica that is busy everywhere at once, against a slow Frame.io: its engine polls
- * pending pairings whose answers take 5 to 8.5 s, its custody worker has a batch of revocations in
+ * pending pairings whose answers take 5 to 8.5 s, its revocation retry job has a batch of revocations in
  * flight (two upstream calls each, 8.5 s apiece), devices keep asking it for access tokens whose
  * refresh takes 8.5 s, and stations watch pairings over open event streams. The upstream timeout is
  * production's 10 s. Domain time runs at the speed of real time, so the load goes on while the

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import io.c2cgateway.support.IntegrationTest;
+import io.c2cgateway.system.ClusterJob;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +19,9 @@ class RetentionTests extends IntegrationTest {
 
 	@Autowired
 	private Retention retention;
+
+	@Autowired
+	private RetentionProperties properties;
 
 	@Test
 	void pruneWhenRowsOlderThanTheirAgeThenDeletedAndYoungerOrLiveOnesKept() {
@@ -60,15 +64,14 @@ class RetentionTests extends IntegrationTest {
 			.path("detail").asString()).contains("pairings=");
 	}
 
+	/** Once per period across the cluster: ClusterJobsTests shows the scheduling itself. */
 	@Test
-	void runIfDueWhenRunRecentlyByAnyReplicaThenSkipped() {
-		this.jdbc.sql("delete from scheduled_task where name = 'retention'").update();
-		assertThat(this.retention.runIfDue()).isTrue();
-		assertThat(this.retention.runIfDue()).isFalse();
-		assertThat(this.jdbc.sql("select last_run_by from scheduled_task where name = 'retention'").query(String.class).single())
-			.isEqualTo("test-replica");
-		this.jdbc.sql("update scheduled_task set next_run_at = now() - interval '1 second' where name = 'retention'").update();
-		assertThat(this.retention.runIfDue()).isTrue();
+	void retentionIsAClusterJobOfTheConfiguredPeriodSwitchedOffInTests() {
+		ClusterJob job = this.retention.job();
+
+		assertThat(job.name()).isEqualTo("retention");
+		assertThat(job.every()).isEqualTo(this.properties.every());
+		assertThat(job.enabled()).as("tests prune by hand").isFalse();
 	}
 
 	private String cancelled(String station, String model) {
