@@ -12,6 +12,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.c2cgateway.support.Api;
 import io.c2cgateway.support.BenchmarkMachine;
+import io.c2cgateway.support.FleetSeed;
 import io.c2cgateway.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,8 +41,8 @@ class ListsAtScaleBenchmark extends IntegrationTest {
 		BenchmarkMachine.print("lists and stats at scale");
 		Instant now = this.clock.instant();
 		long seeding = System.nanoTime();
-		seed(pairings, now);
-		System.out.printf("seeded %,d pairings and %,d devices in %.1f s%n", pairings, devices(pairings),
+		FleetSeed.write(this.dataSource, pairings, now);
+		System.out.printf("seeded %,d pairings and %,d devices in %.1f s%n", pairings, FleetSeed.devices(pairings),
 				(System.nanoTime() - seeding) / 1e9);
 
 		String range = "&createdAfter=" + now.minus(30, ChronoUnit.DAYS) + "&createdBefore=" + now.minus(10, ChronoUnit.DAYS);
@@ -89,62 +90,6 @@ class ListsAtScaleBenchmark extends IntegrationTest {
 			path = first + "&cursor=" + cursor;
 		}
 		return path;
-	}
-
-	private void seed(int pairings, Instant now) {
-		// Through a connection of its own: the seeding statements run for minutes, far beyond the
-		// query timeout the gateway's JdbcClient sets.
-		try (java.sql.Connection connection = this.dataSource.getConnection();
-				java.sql.Statement statement = connection.createStatement()) {
-			String at = "timestamptz '" + now + "'";
-			statement.execute("""
-				insert into device_model (model, client_secret_enc, scope, default_client_version, url_pairing,
-				    secret_updated_at, created_at, updated_at)
-				select 'scale-' || m, 'not-a-secret', 'offline', '1.0.0', false, now(), now(), now()
-				from generate_series(0, 19) as m
-				on conflict do nothing
-				""");
-		// 90 days of history at an even pace; the first 5,000 are recent and pending.
-		this.jdbc.sql("""
-				insert into pairing (id, device_id, model, client_version, url_pairing, status, codes_issued, interval_s,
-				    expires_at, created_at, updated_at, completed_at, failure_reason, created_by, created_by_key_id, version,
-				    next_poll_at)
-				select md5('scale-p' || g)::uuid,
-				       case when g <= 5000 then 'SCALE-P-' || g else 'SCALE-' || (g % :devices) end,
-				       'scale-' || (g % 20), '1.0.0', false,
-				       case when g <= 5000 then 'PENDING'
-				            when g % 100 < 70 then 'AUTHORIZED' when g % 100 < 85 then 'EXPIRED'
-				            when g % 100 < 88 then 'DENIED' when g % 100 < 90 then 'FAILED' else 'CANCELLED' end,
-				       1, 5,
-				       :now - g * interval '7776 milliseconds' + interval '15 minutes',
-				       :now - g * interval '7776 milliseconds',
-				       :now - g * interval '7776 milliseconds',
-				       case when g > 5000 then :now - g * interval '7776 milliseconds' + interval '2 minutes' end,
-				       case when g > 5000 and g % 100 between 88 and 89 then 'invalid_grant' end,
-				       'station-' || (g % 50), md5('scale-k' || (g % 50))::uuid, 1,
-				       case when g <= 5000 then :now + interval '1 hour' end
-				from generate_series(1, :n) as g
-				""".replace(":now", at).replace(":n", Integer.toString(pairings)).replace(":devices", Integer.toString(devices(pairings))));
-			statement.execute("""
-				insert into device (device_id, model, client_version, state, paired_at, last_pairing_id,
-				    refresh_token_issued_at, refresh_token_expires_at)
-				select 'SCALE-' || d, 'scale-' || (d % 20), '1.0.0',
-				       case when d % 50 = 0 then 'REVOKED' when d % 97 = 0 then 'REAUTH_REQUIRED' else 'PAIRED' end,
-				       :now - d * interval '19 seconds', md5('scale-p' || d)::uuid,
-				       :now - d * interval '19 seconds', :now - d * interval '19 seconds' + interval '365 days'
-				from generate_series(0, :devices - 1) as d
-				""".replace(":now", at).replace(":devices", Integer.toString(devices(pairings))));
-			statement.execute("analyze pairing");
-			statement.execute("analyze device");
-		}
-		catch (java.sql.SQLException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	/** Two devices for every five pairings, as in a fleet that re-pairs now and then. */
-	private static int devices(int pairings) {
-		return pairings / 5 * 2;
 	}
 
 }
