@@ -1,0 +1,157 @@
+package io.c2cgateway.load;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.gatling.javaapi.core.PopulationBuilder;
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import io.gatling.javaapi.http.HttpProtocolBuilder;
+
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.jsonPath;
+import static io.gatling.javaapi.core.CoreDsl.regex;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.sse;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+/**
+ * The gateway's three kinds of callers at fixed arrival rates (open model: a new caller arrives on
+ * schedule whatever the earlier ones are doing), each first at its rate for a warm-up whose requests
+ * are named "warm-up: …", then measured:
+ * <ul>
+ * <li>stations ({@code load.station-rate}/s): start a pairing, watch it over SSE until its first
+ * event, approve the code in the sandbox, watch until AUTHORIZED (the engine polls every 5 s), fetch
+ * the device key;</li>
+ * <li>devices ({@code load.device-rate}/s): a cached access token, no upstream call;</li>
+ * <li>admins ({@code load.admin-rate}/s): pairing lists with filters and the stats, over
+ * {@code load.pairings} seeded pairings.</li>
+ * </ul>
+ * Run with (see docs/benchmarks.md):
+ *
+ * <pre>
+ * ./mvnw -Pload test-compile gatling:test -Dload.device-rate=1000 -Dload.seconds=30
+ * </pre>
+ */
+public class FleetLoadSimulation extends Simulation {
+
+	private static final int SECONDS = Integer.getInteger("load.seconds", 30);
+
+	private static final int WARMUP = Integer.getInteger("load.warmup-seconds", 15);
+
+	private static final int STATION_RATE = Integer.getInteger("load.station-rate", 5);
+
+	private static final int DEVICE_RATE = Integer.getInteger("load.device-rate", 300);
+
+	private static final int ADMIN_RATE = Integer.getInteger("load.admin-rate", 20);
+
+	private final LoadTarget target = LoadTarget.start(Integer.getInteger("load.pairings", 100_000),
+			// A device key allows 50 requests a second, as any key: enough devices that none is throttled.
+			Math.max(10, DEVICE_RATE / 20),
+			// Each station pairing is four calls on the station's key.
+			Math.max(2, STATION_RATE / 5), Math.max(2, ADMIN_RATE / 20));
+
+	private final HttpProtocolBuilder protocol = http.baseUrl(this.target.baseUrl)
+		.acceptHeader("application/json")
+		.contentTypeHeader("application/json")
+		// One pool for all virtual users, like a fleet behind a few proxies: latency without a TCP
+		// handshake in each request.
+		.shareConnections();
+
+	{
+		List<PopulationBuilder> populations = new ArrayList<>();
+		if (STATION_RATE > 0) {
+			populations.add(stations("warm-up: ").injectOpen(constantUsersPerSec(STATION_RATE).during(WARMUP))
+				.andThen(stations("").injectOpen(constantUsersPerSec(STATION_RATE).during(SECONDS))));
+		}
+		if (DEVICE_RATE > 0) {
+			populations.add(devices("warm-up: ").injectOpen(constantUsersPerSec(DEVICE_RATE).during(WARMUP))
+				.andThen(devices("").injectOpen(constantUsersPerSec(DEVICE_RATE).during(SECONDS))));
+		}
+		if (ADMIN_RATE > 0) {
+			populations.add(admins("warm-up: ").injectOpen(constantUsersPerSec(ADMIN_RATE).during(WARMUP))
+				.andThen(admins("").injectOpen(constantUsersPerSec(ADMIN_RATE).during(SECONDS))));
+		}
+		setUp(populations).protocols(this.protocol);
+	}
+
+	private ScenarioBuilder stations(String phase) {
+		return scenario(phase + "station").feed(circular(this.target.stationKeys, (key) -> Map.of("key", key)))
+			.exec((session) -> session.set("deviceId", "LOAD-" + UUID.randomUUID().toString().substring(0, 13))
+				.set("model", this.target.model))
+			.exec(http(phase + "station: start pairing").post("/api/v1/pairings")
+				.header("Authorization", "Bearer #{key}")
+				.body(StringBody("{\"deviceId\": \"#{deviceId}\", \"model\": \"#{model}\"}"))
+				.check(status().is(201), jsonPath("$.id").saveAs("id"), jsonPath("$.userCode").saveAs("userCode")))
+			.exec(sse(phase + "station: watch").get("/api/v1/pairings/#{id}/events")
+				.header("Authorization", "Bearer #{key}")
+				.header("Accept", "text/event-stream"))
+			.exec(sse(phase + "station: first event").setCheck()
+				.await(Duration.ofSeconds(10))
+				.on(sse.checkMessage("current state").check(regex("PENDING"))))
+			.exec(http(phase + "sandbox: approve").post("/sandbox/user-codes/#{userCode}/approve")
+				.check(status().in(200, 204, 302, 303)))
+			.exec(sse(phase + "station: until authorized").setCheck()
+				.await(Duration.ofSeconds(30))
+				.on(sse.checkMessage("authorized").matching(regex("AUTHORIZED")).check(regex("AUTHORIZED"))))
+			.exec(sse(phase + "station: close").close())
+			.exec(http(phase + "station: fetch device key").post("/api/v1/pairings/#{id}/device-key")
+				.header("Authorization", "Bearer #{key}")
+				.check(status().is(201)));
+	}
+
+	private ScenarioBuilder devices(String phase) {
+		return scenario(phase + "device")
+			.feed(circular(this.target.devices, (device) -> Map.of("deviceId", device[0], "deviceKey", device[1])))
+			.exec(http(phase + "device: access token").post("/api/v1/devices/#{deviceId}/access-token")
+				.header("Authorization", "Bearer #{deviceKey}")
+				.check(status().is(200)));
+	}
+
+	private ScenarioBuilder admins(String phase) {
+		Instant now = Instant.now();
+		String range = "&createdAfter=" + now.minus(30, ChronoUnit.DAYS) + "&createdBefore=" + now.minus(10, ChronoUnit.DAYS);
+		List<String[]> queries = List.of(new String[] { "pairings, newest", "/api/v1/pairings" },
+				new String[] { "pairings, status=FAILED", "/api/v1/pairings?status=FAILED" },
+				new String[] { "pairings, model", "/api/v1/pairings?model=scale-7" },
+				new String[] { "pairings, deviceId", "/api/v1/pairings?deviceId=SCALE-1234" },
+				new String[] { "pairings, status+model+range", "/api/v1/pairings?status=FAILED&model=scale-3" + range },
+				new String[] { "stats", "/api/v1/stats" },
+				new String[] { "devices, state", "/api/v1/devices?state=REAUTH_REQUIRED" });
+		ScenarioBuilder scenario = scenario(phase + "admin")
+			.feed(circular(this.target.adminKeys, (key) -> Map.of("adminKey", key)))
+			.feed(circular(queries, (query) -> Map.of("name", query[0], "path", query[1])));
+		return scenario.exec(http(phase + "admin: #{name}").get("#{path}")
+			.header("Authorization", "Bearer #{adminKey}")
+			.check(status().is(200)));
+	}
+
+	/** An endless feeder going round {@code values}; Gatling calls it from many threads. */
+	private static <T> Iterator<Map<String, Object>> circular(List<T> values,
+			java.util.function.Function<T, Map<String, Object>> record) {
+		AtomicLong next = new AtomicLong();
+		return new Iterator<>() {
+
+			@Override
+			public boolean hasNext() {
+				return true;
+			}
+
+			@Override
+			public Map<String, Object> next() {
+				return record.apply(values.get((int) (next.getAndIncrement() % values.size())));
+			}
+
+		};
+	}
+
+}

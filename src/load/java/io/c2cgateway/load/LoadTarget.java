@@ -1,0 +1,166 @@
+package io.c2cgateway.load;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import io.c2cgateway.C2cGatewayApplication;
+import io.c2cgateway.support.BenchmarkMachine;
+import io.c2cgateway.support.FleetSeed;
+import io.c2cgateway.support.TestDatabase;
+
+/**
+ * The gateway a load run aims at, made ready before any load: by default one started in this JVM
+ * (the local profile: an embedded PostgreSQL, the built-in Frame.io simulator answering at once,
+ * the poll engine running) with {@code load.pairings} pairings of history seeded into its
+ * database; with {@code -Dload.url=…} and {@code -Dload.admin-key=…} a running sandbox gateway
+ * elsewhere, left unseeded. Either way it creates the keys, a device model and {@code devices}
+ * paired devices with their device keys, through the API.
+ */
+final class LoadTarget {
+
+	private static final Pattern FIELD = Pattern.compile("\"(id|key|deviceKey|userCode|status)\"\\s*:\\s*\"([^\"]*)\"");
+
+	final String baseUrl;
+
+	final String model = "load-" + UUID.randomUUID().toString().substring(0, 8);
+
+	final List<String> stationKeys = new ArrayList<>();
+
+	final List<String> adminKeys = new ArrayList<>();
+
+	/** deviceId, device key */
+	final List<String[]> devices = new ArrayList<>();
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final String bootstrapKey;
+
+	private LoadTarget(String baseUrl, String bootstrapKey) {
+		this.baseUrl = baseUrl;
+		this.bootstrapKey = bootstrapKey;
+	}
+
+	static LoadTarget start(int pairings, int devices, int stationKeys, int adminKeys) {
+		BenchmarkMachine.print("gateway load (Gatling)");
+		String url = System.getProperty("load.url");
+		LoadTarget target;
+		if (url != null) {
+			target = new LoadTarget(url, System.getProperty("load.admin-key"));
+		}
+		else {
+			TestDatabase.properties().forEach(System::setProperty);
+			ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
+				.withAdditionalProfiles("local", "sandbox")
+				.run("--server.port=0", "--management.server.port=0", "--logging.level.root=WARN",
+						"--logging.level.io.c2cgateway=WARN")
+				.getApplicationContext();
+			String port = context.getEnvironment().getProperty("local.server.port");
+			long seeding = System.nanoTime();
+			FleetSeed.write(context.getBean(DataSource.class), pairings, Instant.now());
+			System.out.printf("seeded %,d pairings and %,d devices in %.1f s%n", pairings, FleetSeed.devices(pairings),
+					(System.nanoTime() - seeding) / 1e9);
+			target = new LoadTarget("http://127.0.0.1:" + port, "local-admin-key-for-development-only");
+		}
+		target.prepare(devices, stationKeys, adminKeys);
+		return target;
+	}
+
+	private void prepare(int deviceCount, int stationCount, int adminCount) {
+		call("PUT", "/api/v1/device-models/" + this.model, this.bootstrapKey,
+				"{\"clientSecret\": \"load-secret\", \"defaultClientVersion\": \"1.0.0\"}", 201);
+		for (int i = 0; i < stationCount; i++) {
+			this.stationKeys.add(newKey("STATION"));
+		}
+		for (int i = 0; i < adminCount; i++) {
+			this.adminKeys.add(newKey("ADMIN"));
+		}
+		// Many devices: each device key has its own rate limit, as each device in a fleet would.
+		List<String[]> started = new ArrayList<>();
+		for (int i = 0; i < deviceCount; i++) {
+			String station = this.stationKeys.get(i % this.stationKeys.size());
+			String deviceId = "LOAD-DEV-" + UUID.randomUUID().toString().substring(0, 8);
+			Map<String, String> pairing = call("POST", "/api/v1/pairings", station,
+					"{\"deviceId\": \"" + deviceId + "\", \"model\": \"" + this.model + "\"}", 201);
+			call("POST", "/sandbox/user-codes/" + pairing.get("userCode") + "/approve", null, "", 0);
+			started.add(new String[] { deviceId, pairing.get("id"), station });
+		}
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		for (String[] device : started) {
+			while (!"AUTHORIZED".equals(call("GET", "/api/v1/pairings/" + device[1], device[2], null, 200).get("status"))) {
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("Pairing " + device[1] + " was not authorized within 60 s");
+				}
+				pause();
+			}
+			String key = call("POST", "/api/v1/pairings/" + device[1] + "/device-key", device[2], "", 201).get("deviceKey");
+			this.devices.add(new String[] { device[0], key });
+		}
+		System.out.printf("ready: %d station keys, %d admin keys, %d paired devices, model %s, at %s%n", stationCount,
+				adminCount, deviceCount, this.model, this.baseUrl);
+	}
+
+	private String newKey(String role) {
+		return call("POST", "/api/v1/api-keys", this.bootstrapKey,
+				"{\"name\": \"load-" + role.toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8)
+						+ "\", \"role\": \"" + role + "\"}",
+				201)
+			.get("key");
+	}
+
+	/** One set-up call; {@code expected} 0 accepts any 2xx. Returns the answer's top-level string fields. */
+	private Map<String, String> call(String method, String path, String key, String body, int expected) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.baseUrl + path))
+			.timeout(Duration.ofSeconds(30))
+			.method(method, (body != null) ? HttpRequest.BodyPublishers.ofString(body) : HttpRequest.BodyPublishers.noBody())
+			.header("Content-Type", "application/json");
+		if (key != null) {
+			request.header("Authorization", "Bearer " + key);
+		}
+		try {
+			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			boolean ok = (expected == 0) ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
+			if (!ok) {
+				throw new IllegalStateException(method + " " + path + " answered " + response.statusCode());
+			}
+			Map<String, String> fields = new java.util.HashMap<>();
+			Matcher matcher = FIELD.matcher(response.body());
+			while (matcher.find()) {
+				fields.putIfAbsent(matcher.group(1), matcher.group(2));
+			}
+			return fields;
+		}
+		catch (java.io.IOException ex) {
+			throw new IllegalStateException(method + " " + path + " failed", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void pause() {
+		try {
+			Thread.sleep(200);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
