@@ -18,6 +18,7 @@ import io.gatling.javaapi.http.HttpProtocolBuilder;
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
+import static io.gatling.javaapi.core.CoreDsl.pause;
 import static io.gatling.javaapi.core.CoreDsl.regex;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
@@ -29,9 +30,9 @@ import static io.gatling.javaapi.http.HttpDsl.status;
  * schedule whatever the earlier ones are doing), each first at its rate for a warm-up whose requests
  * are named "warm-up: …", then measured:
  * <ul>
- * <li>stations ({@code load.station-rate}/s): start a pairing, watch it over SSE until its first
- * event, approve the code in the sandbox, watch until AUTHORIZED (the engine polls every 5 s), fetch
- * the device key;</li>
+ * <li>stations ({@code load.station-rate}/s): start a pairing, open its SSE stream and wait for the
+ * first event (the current state), approve the code in the sandbox, read the pairing every second
+ * until it is AUTHORIZED (the engine polls every 5 s), fetch the device key;</li>
  * <li>devices ({@code load.device-rate}/s): a cached access token, no upstream call;</li>
  * <li>admins ({@code load.admin-rate}/s): pairing lists with filters and the stats, over
  * {@code load.pairings} seeded pairings.</li>
@@ -92,18 +93,23 @@ public class FleetLoadSimulation extends Simulation {
 				.header("Authorization", "Bearer #{key}")
 				.body(StringBody("{\"deviceId\": \"#{deviceId}\", \"model\": \"#{model}\"}"))
 				.check(status().is(201), jsonPath("$.id").saveAs("id"), jsonPath("$.userCode").saveAs("userCode")))
+			.exitHereIfFailed()
 			.exec(sse(phase + "station: watch").get("/api/v1/pairings/#{id}/events")
 				.header("Authorization", "Bearer #{key}")
 				.header("Accept", "text/event-stream"))
 			.exec(sse(phase + "station: first event").setCheck()
 				.await(Duration.ofSeconds(10))
 				.on(sse.checkMessage("current state").check(regex("PENDING"))))
+			.exec(sse(phase + "station: close").close())
 			.exec(http(phase + "sandbox: approve").post("/sandbox/user-codes/#{userCode}/approve")
 				.check(status().in(200, 204, 302, 303)))
-			.exec(sse(phase + "station: until authorized").setCheck()
-				.await(Duration.ofSeconds(30))
-				.on(sse.checkMessage("authorized").matching(regex("AUTHORIZED")).check(regex("AUTHORIZED"))))
-			.exec(sse(phase + "station: close").close())
+			// The engine polls every 5 s: the station reads its pairing until it is authorized, as the
+			// console does between events.
+			.asLongAs((session) -> !"AUTHORIZED".equals(session.getString("status"))
+					&& (!session.contains("wait") || session.getInt("wait") < 30), "wait")
+			.on(pause(Duration.ofSeconds(1)).exec(http(phase + "station: read pairing").get("/api/v1/pairings/#{id}")
+				.header("Authorization", "Bearer #{key}")
+				.check(status().is(200), jsonPath("$.status").saveAs("status"))))
 			.exec(http(phase + "station: fetch device key").post("/api/v1/pairings/#{id}/device-key")
 				.header("Authorization", "Bearer #{key}")
 				.check(status().is(201)));

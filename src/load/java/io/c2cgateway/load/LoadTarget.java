@@ -133,6 +133,11 @@ final class LoadTarget {
 		}
 		try {
 			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			// Set-up on a busy machine: the first upstream calls of a cold JVM may time out (504);
+			// the gateway lost nothing and the call can be made again.
+			for (int attempt = 1; attempt < 3 && (response.statusCode() == 503 || response.statusCode() == 504); attempt++) {
+				response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			}
 			boolean ok = (expected == 0) ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
 			if (!ok) {
 				throw new IllegalStateException(method + " " + path + " answered " + response.statusCode());
