@@ -12,6 +12,9 @@ import jakarta.validation.ValidatorFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
 import io.c2cgateway.ratelimit.RateLimitCharges;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.security.Role;
@@ -50,9 +53,13 @@ class PairingBatchConcurrencyTests {
 			}
 			return new PairingService.Started(null, true);
 		});
+		PairingProperties properties = new PairingProperties(concurrency, Duration.ofSeconds(10),
+				Duration.ofSeconds(10), 20, Duration.ofSeconds(2));
+		ThreadPoolTaskExecutor workers = new PairingConfiguration()
+			.pairingBatchExecutor(new ThreadPoolTaskExecutorBuilder(), properties);
+		workers.initialize();
 		PairingBatch batch = new PairingBatch(service, JsonMapper.builder().build(), this.validation.getValidator(),
-				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10), 20, Duration.ofSeconds(2)),
-				mock(RateLimitCharges.class));
+				properties, mock(RateLimitCharges.class), workers);
 		try {
 			StringBuilder body = new StringBuilder("{\"items\": [");
 			for (int i = 0; i < 9; i++) {
@@ -65,7 +72,7 @@ class PairingBatchConcurrencyTests {
 			assertThat(most.get()).isEqualTo(concurrency);
 		}
 		finally {
-			batch.destroy();
+			workers.shutdown();
 		}
 	}
 
