@@ -6,11 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -29,6 +34,11 @@ import io.c2cgateway.system.DomainProblems;
 import io.c2cgateway.system.ProblemResponses;
 import io.c2cgateway.system.Problems;
 
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -241,6 +251,30 @@ class ArchitectureTests {
 				|| type.isAssignableTo(WebServerFactoryCustomizer.class)
 				|| type.isEquivalentTo(Problems.class) || type.isEquivalentTo(ProblemResponses.class)
 				|| type.isEquivalentTo(DomainProblems.class);
+	}
+
+	/**
+	 * Threads come from Spring's executors and schedulers, which give them metrics and an orderly
+	 * shutdown; the poll engine's own loop is the one exception.
+	 */
+	@Test
+	void onlyThePollEngineMakesItsOwnThreads() {
+		List<String> allowed = List.of("io.c2cgateway.polling.PollEngine");
+		DescribedPredicate<JavaCall<?>> handMade = target(owner(assignableTo(Thread.class)))
+			.and(target(name("<init>")))
+			.or(target(owner(equivalentTo(Executors.class))))
+			.or(target(owner(assignableTo(ThreadPoolExecutor.class))).and(target(name("<init>"))))
+			.or(target(owner(assignableTo(ScheduledThreadPoolExecutor.class))).and(target(name("<init>"))))
+			.or(target(owner(assignableTo(ForkJoinPool.class))).and(target(name("<init>"))))
+			.as("make threads or pools of their own (new Thread, Executors.*, new ThreadPoolExecutor, "
+					+ "ScheduledThreadPoolExecutor or ForkJoinPool)");
+		// Nested and anonymous classes count as their top-level class.
+		DescribedPredicate<JavaClass> notExempt = DescribedPredicate.describe("are not exempt",
+				(javaClass) -> !allowed.contains(javaClass.getName().replaceFirst("\\$.*", "")));
+		noClasses().that(notExempt)
+			.should()
+			.callCodeUnitWhere(handMade)
+			.check(CLASSES);
 	}
 
 }

@@ -1,11 +1,16 @@
 package io.c2cgateway.device;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -42,18 +47,42 @@ class DeviceConfiguration {
 		return new SealedColumn("device_revocation", "access_token_enc", "id", "access_token");
 	}
 
+	/**
+	 * Threads for the batches keep-alive and revocations claim: as many as the items in hand (a
+	 * batch is at most {@code keep-alive-concurrency} or eight revocations), so no item waits for a
+	 * thread while its lease runs. It keeps taking work through the shutdown's drain, and on
+	 * destruction interrupts nothing: whatever still runs then outlived the drain deadline, and
+	 * another replica takes over once its lease ends.
+	 */
+	@Bean(defaultCandidate = false)
+	ThreadPoolTaskExecutor deviceCustodyExecutor(ThreadPoolTaskExecutorBuilder builder) {
+		ThreadPoolTaskExecutor executor = builder.corePoolSize(0)
+			.maxPoolSize(Integer.MAX_VALUE)
+			.queueCapacity(0)
+			.keepAlive(Duration.ofSeconds(60))
+			.allowCoreThreadTimeOut(false)
+			.acceptTasksAfterContextClose(true)
+			.awaitTermination(true)
+			.awaitTerminationPeriod(null)
+			.threadNamePrefix("device-custody-")
+			.build();
+		executor.setDaemon(true);
+		return executor;
+	}
+
 	@Bean
 	KeepAlive keepAlive(InstanceIdentity identity, DeviceStore store, TokenRefresher refresher, Clock clock,
-			TokenProperties properties) {
-		return new KeepAlive(identity.id(), store, refresher, clock, properties);
+			TokenProperties properties, @Qualifier("deviceCustodyExecutor") Executor custody) {
+		return new KeepAlive(identity.id(), store, refresher, clock, properties, new Parallel(custody));
 	}
 
 	@Bean
 	Revocations revocations(InstanceIdentity identity, RevocationStore store, SecretBox box, FrameioClient frameio,
 			DeviceModelService models, AuditLog audit, PlatformTransactionManager transactions, Clock clock,
-			TokenProperties properties, FrameioProperties frameioProperties, MeterRegistry meters) {
+			TokenProperties properties, FrameioProperties frameioProperties, MeterRegistry meters,
+			@Qualifier("deviceCustodyExecutor") Executor custody) {
 		return new Revocations(identity.id(), store, box, frameio, models, audit, new TransactionTemplate(transactions),
-				clock, properties, frameioProperties, meters);
+				clock, properties, frameioProperties, meters, new Parallel(custody));
 	}
 
 	/**

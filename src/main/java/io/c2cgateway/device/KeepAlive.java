@@ -26,8 +26,12 @@ class KeepAlive {
 
 	private final TokenProperties properties;
 
-	KeepAlive(String instanceId, DeviceStore store, TokenRefresher refresher, Clock clock, TokenProperties properties) {
+	private final Parallel parallel;
+
+	KeepAlive(String instanceId, DeviceStore store, TokenRefresher refresher, Clock clock, TokenProperties properties,
+			Parallel parallel) {
 		this.instanceId = instanceId;
+		this.parallel = parallel;
 		this.store = store;
 		this.refresher = refresher;
 		this.clock = clock;
@@ -55,7 +59,7 @@ class KeepAlive {
 			List<DeviceStore.Claim> claims = this.store.claimDue(owner, this.refresher.leaseTtl(),
 					now.minus(this.properties.keepAliveAfter()), now, now.minus(this.properties.keepAliveRetryAfter()),
 					batch);
-			Parallel.run(claims, "keep-alive", (claim) -> this.refresher.refreshClaimed(claim, owner, actor));
+			this.parallel.run(claims, (claim) -> this.refresher.refreshClaimed(claim, owner, actor));
 			worked += claims.size();
 			if (claims.size() < batch) {
 				break;

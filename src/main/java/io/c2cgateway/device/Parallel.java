@@ -2,23 +2,26 @@ package io.c2cgateway.device;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
  * Runs a claimed batch at once, one thread per item, and waits for all: each item holds a lease
  * that only lasts about one upstream call, so a batch must not be worked through one after another.
+ * The threads come from {@link DeviceConfiguration#deviceCustodyExecutor}, which never makes an
+ * item wait for a free thread.
  */
 final class Parallel {
 
-	private Parallel() {
+	private final Executor executor;
+
+	Parallel(Executor executor) {
+		this.executor = executor;
 	}
 
-	static <T> void run(List<T> items, String name, Consumer<T> work) {
+	<T> void run(List<T> items, Consumer<T> work) {
 		if (items.isEmpty()) {
 			return;
 		}
@@ -26,18 +29,12 @@ final class Parallel {
 			work.accept(items.get(0));
 			return;
 		}
-		AtomicInteger counter = new AtomicInteger();
-		ExecutorService pool = Executors.newFixedThreadPool(items.size(), (runnable) -> {
-			Thread thread = new Thread(runnable, name + "-" + counter.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		});
+		List<CompletableFuture<Void>> futures = new ArrayList<>(items.size());
+		for (T item : items) {
+			futures.add(CompletableFuture.runAsync(() -> work.accept(item), this.executor));
+		}
 		try {
-			List<Future<?>> futures = new ArrayList<>();
-			for (T item : items) {
-				futures.add(pool.submit(() -> work.accept(item)));
-			}
-			for (Future<?> future : futures) {
+			for (CompletableFuture<Void> future : futures) {
 				try {
 					future.get();
 				}
@@ -48,9 +45,6 @@ final class Parallel {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-		finally {
-			pool.shutdown();
 		}
 	}
 

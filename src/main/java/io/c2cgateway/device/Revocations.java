@@ -67,10 +67,13 @@ class Revocations {
 
 	private final Duration leaseTtl;
 
+	private final Parallel parallel;
+
 	Revocations(String instanceId, RevocationStore store, SecretBox box, FrameioClient frameio, DeviceModelService models,
 			AuditLog audit, TransactionTemplate tx, Clock clock, TokenProperties properties,
-			FrameioProperties frameioProperties, MeterRegistry meters) {
+			FrameioProperties frameioProperties, MeterRegistry meters, Parallel parallel) {
 		this.instanceId = instanceId;
+		this.parallel = parallel;
 		this.store = store;
 		this.box = box;
 		this.frameio = frameio;
@@ -112,7 +115,7 @@ class Revocations {
 		for (int round = 0; round < MAX_ROUNDS && keepGoing.getAsBoolean(); round++) {
 			List<RevocationStore.RevocationRow> jobs = this.store.claimDueRevocations(owner, this.leaseTtl,
 					this.clock.instant(), BATCH);
-			Parallel.run(jobs, "revocation", (job) -> work(job, owner, keepGoing));
+			this.parallel.run(jobs, (job) -> work(job, owner, keepGoing));
 			worked += jobs.size();
 			if (jobs.size() < BATCH) {
 				break;

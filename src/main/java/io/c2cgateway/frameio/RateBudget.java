@@ -10,8 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +22,10 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.task.ThreadPoolTaskSchedulerBuilder;
 import org.springframework.http.HttpHeaders;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.stereotype.Component;
 
 import io.c2cgateway.system.InstanceIdentity;
@@ -78,7 +80,12 @@ class RateBudget implements DisposableBean {
 
 	private final String instance;
 
-	private final ScheduledExecutorService executor;
+	private final ThreadPoolTaskScheduler executor;
+
+	/** True when this budget made its scheduler itself (outside Spring) and so shuts it down. */
+	private final boolean ownExecutor;
+
+	private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
 
 	private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
@@ -106,12 +113,18 @@ class RateBudget implements DisposableBean {
 
 	@Autowired
 	RateBudget(RateBudgetStore store, Clock clock, RateBudgetProperties properties, MeterRegistry meters,
-			InstanceIdentity instance) {
-		this(store, clock, properties, meters, instance.id());
+			InstanceIdentity instance, @Qualifier("frameioRateBudgetScheduler") ThreadPoolTaskScheduler executor) {
+		this(store, clock, properties, meters, instance.id(), executor);
 	}
 
+	/** A budget outside Spring, with a scheduler of its own that {@link #destroy()} shuts down. */
 	RateBudget(RateBudgetStore store, Clock clock, RateBudgetProperties properties, MeterRegistry meters,
 			String instance) {
+		this(store, clock, properties, meters, instance, null);
+	}
+
+	private RateBudget(RateBudgetStore store, Clock clock, RateBudgetProperties properties, MeterRegistry meters,
+			String instance, ThreadPoolTaskScheduler executor) {
 		if (!(properties.maxRate() >= 0) || Double.isInfinite(properties.maxRate())) {
 			throw new InvalidConfigurationException("GATEWAY_FRAMEIO_MAX_RATE must be a number of calls per second, "
 					+ "0 for no cap (was " + properties.maxRate() + ")");
@@ -125,18 +138,34 @@ class RateBudget implements DisposableBean {
 		// A tenth of a second's worth at a time: few database round trips, little hoarding.
 		this.chunk = (int) Math.max(1, Math.ceil(properties.maxRate() / 10));
 		this.memoryBucket = this.burst;
-		this.executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "frameio-rate-budget");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+		this.ownExecutor = executor == null;
+		if (this.ownExecutor) {
+			executor = scheduler(new ThreadPoolTaskSchedulerBuilder());
+			executor.initialize();
+		}
+		this.executor = executor;
+		Duration tick = Duration.ofMillis(TICK_MILLIS);
+		this.periodic.add(executor.scheduleWithFixedDelay(this::tick, executor.getClock().instant().plus(tick), tick));
 		if (store != null) {
-			long sync = Math.max(50, properties.syncInterval().toMillis());
-			this.executor.scheduleWithFixedDelay(this::sync, sync, sync, TimeUnit.MILLISECONDS);
+			Duration sync = Duration.ofMillis(Math.max(50, properties.syncInterval().toMillis()));
+			this.periodic
+				.add(executor.scheduleWithFixedDelay(this::sync, executor.getClock().instant().plus(sync), sync));
 		}
 		meters.gauge("gateway.frameio.rate.paused", this, RateBudget::pausedEndpoints);
 		meters.gauge("gateway.frameio.rate.waiting", this, RateBudget::waiting);
+	}
+
+	/** The one thread a budget's ticks, syncs and database calls run on, one after another. */
+	static ThreadPoolTaskScheduler scheduler(ThreadPoolTaskSchedulerBuilder builder) {
+		ThreadPoolTaskScheduler scheduler = builder.poolSize(1)
+			.awaitTermination(false)
+			.awaitTerminationPeriod(null)
+			.threadNamePrefix("frameio-rate-budget-")
+			.build();
+		scheduler.setAcceptTasksAfterContextClose(true);
+		scheduler.setRemoveOnCancelPolicy(true);
+		scheduler.setDaemon(true);
+		return scheduler;
 	}
 
 	/** A budget for one process alone, with no cap: pauses are kept in memory only. */
@@ -465,7 +494,11 @@ class RateBudget implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		this.executor.shutdownNow();
+		if (this.ownExecutor) {
+			this.executor.shutdown();
+			return;
+		}
+		this.periodic.forEach((task) -> task.cancel(true));
 	}
 
 	/** Permission for one call, or a refusal saying how long the endpoint stays paused. */

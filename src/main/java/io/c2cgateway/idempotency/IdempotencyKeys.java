@@ -7,14 +7,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Service;
 
 import io.c2cgateway.crypto.Secret;
@@ -58,15 +58,19 @@ public class IdempotencyKeys implements SmartLifecycle {
 
 	private final Set<UUID> running = ConcurrentHashMap.newKeySet();
 
-	private ScheduledExecutorService heartbeat;
+	private final TaskScheduler scheduler;
 
-	IdempotencyKeys(IdempotencyStore store, SecretBox box, IdempotencyProperties properties) {
+	private ScheduledFuture<?> heartbeat;
+
+	IdempotencyKeys(IdempotencyStore store, SecretBox box, IdempotencyProperties properties,
+			@Qualifier("idempotencyHeartbeatScheduler") TaskScheduler scheduler) {
 		if (properties.ttl() == null || properties.ttl().compareTo(MIN_TTL) < 0) {
 			throw new InvalidConfigurationException("gateway.idempotency.ttl is malformed: it must be at least 24h");
 		}
 		this.store = store;
 		this.box = box;
 		this.ttl = properties.ttl();
+		this.scheduler = scheduler;
 	}
 
 	/** What to do with a request that carries a key. */
@@ -154,19 +158,14 @@ public class IdempotencyKeys implements SmartLifecycle {
 		if (this.heartbeat != null) {
 			return;
 		}
-		this.heartbeat = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "idempotency-heartbeat");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.heartbeat.scheduleWithFixedDelay(this::refreshClaims, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
-				TimeUnit.MILLISECONDS);
+		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::refreshClaims,
+				this.scheduler.getClock().instant().plus(HEARTBEAT), HEARTBEAT);
 	}
 
 	@Override
 	public synchronized void stop() {
 		if (this.heartbeat != null) {
-			this.heartbeat.shutdownNow();
+			this.heartbeat.cancel(true);
 			this.heartbeat = null;
 		}
 	}

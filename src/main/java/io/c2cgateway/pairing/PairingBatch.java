@@ -4,12 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -19,7 +15,7 @@ import jakarta.validation.Validator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Service;
 
 import io.c2cgateway.ratelimit.RateLimitCharges;
@@ -38,10 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code POST /api/v1/pairings/batch}: every item goes through {@link PairingService#start} as if
  * posted alone, and answers on its own; one item's failure fails nothing else. Items run
  * concurrently, at most {@code batch-concurrency} of one batch at a time, on a pool shared by all
- * batches of this replica; when that pool is busy, the request's own thread runs the item.
+ * batches of this replica ({@link PairingConfiguration#pairingBatchExecutor}); when that pool is
+ * busy, the request's own thread runs the item.
  */
 @Service
-public class PairingBatch implements DisposableBean {
+public class PairingBatch {
 
 	private static final Logger log = LoggerFactory.getLogger(PairingBatch.class);
 
@@ -55,24 +52,18 @@ public class PairingBatch implements DisposableBean {
 
 	private final int concurrency;
 
-	private final ExecutorService workers;
+	private final Executor workers;
 
 	private final RateLimitCharges rateLimit;
 
 	PairingBatch(PairingService pairings, JsonMapper json, Validator validator, PairingProperties properties,
-			RateLimitCharges rateLimit) {
+			RateLimitCharges rateLimit, @Qualifier("pairingBatchExecutor") Executor workers) {
 		this.pairings = pairings;
 		this.rateLimit = rateLimit;
 		this.json = json;
 		this.validator = validator;
 		this.concurrency = properties.batchConcurrency();
-		AtomicInteger count = new AtomicInteger();
-		this.workers = new ThreadPoolExecutor(0, this.concurrency * 4, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-				(runnable) -> {
-					Thread thread = new Thread(runnable, "pairing-batch-" + count.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				}, new ThreadPoolExecutor.CallerRunsPolicy());
+		this.workers = workers;
 	}
 
 	/** The body as parsed JSON: whole-body rules first (400 for all), then each item on its own. */
@@ -165,11 +156,6 @@ public class PairingBatch implements DisposableBean {
 			throw new InvalidRequest(problems);
 		}
 		return request;
-	}
-
-	@Override
-	public void destroy() {
-		this.workers.shutdownNow();
 	}
 
 	/**

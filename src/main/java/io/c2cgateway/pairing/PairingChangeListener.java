@@ -7,14 +7,18 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.stereotype.Component;
 
 import io.c2cgateway.system.AsyncStop;
@@ -48,11 +52,19 @@ class PairingChangeListener implements SmartLifecycle {
 
 	private volatile Connection connection;
 
-	private Thread thread;
+	private final AsyncTaskExecutor executor;
 
-	PairingChangeListener(JdbcConnectionDetails database, PairingStreams streams) {
+	/** The listening loop's thread while it runs; interrupted to end a wait between retries. */
+	private volatile Thread loopThread;
+
+	/** Completes when the listening loop has ended; null while stopped. */
+	private CompletableFuture<Void> loopEnded;
+
+	PairingChangeListener(JdbcConnectionDetails database, PairingStreams streams,
+			@Qualifier("pairingChangeListenerExecutor") AsyncTaskExecutor executor) {
 		this.database = database;
 		this.streams = streams;
+		this.executor = executor;
 	}
 
 	@Override
@@ -61,9 +73,18 @@ class PairingChangeListener implements SmartLifecycle {
 			return;
 		}
 		this.running = true;
-		this.thread = new Thread(this::loop, "pairing-change-listener");
-		this.thread.setDaemon(true);
-		this.thread.start();
+		CompletableFuture<Void> ended = new CompletableFuture<>();
+		this.loopEnded = ended;
+		this.executor.execute(() -> {
+			this.loopThread = Thread.currentThread();
+			try {
+				loop();
+			}
+			finally {
+				this.loopThread = null;
+				ended.complete(null);
+			}
+		});
 	}
 
 	/** Stopped first, with the event streams it feeds: nothing of it waits for work in flight. */
@@ -72,23 +93,29 @@ class PairingChangeListener implements SmartLifecycle {
 		return ShutdownPhases.RELEASE;
 	}
 
-	/** Ends the listening loop and closes its connection on a thread of its own; reports to {@code callback}. */
+	/**
+	 * Ends the listening loop and closes its connection; reports to {@code callback} without
+	 * holding up the caller, once the loop ended or two seconds passed.
+	 */
 	@Override
 	public synchronized void stop(Runnable callback) {
 		this.running = false;
-		Thread listening = this.thread;
-		this.thread = null;
-		if (listening == null) {
+		CompletableFuture<Void> ended = this.loopEnded;
+		this.loopEnded = null;
+		if (ended == null) {
 			closeQuietly(this.connection);
 			callback.run();
 			return;
 		}
-		listening.interrupt();
-		// The loop sees the flag within one wait for notices.
-		AsyncStop.inBackground("pairing-change-listener-stop", () -> listening.join(WAIT_MILLIS * 4L), () -> {
+		Thread listening = this.loopThread;
+		if (listening != null) {
+			listening.interrupt();
+		}
+		// The loop sees the flag within one wait for notices; one stuck connecting is cut off by the close.
+		ended.completeOnTimeout(null, WAIT_MILLIS * 4L, TimeUnit.MILLISECONDS).whenCompleteAsync((done, ex) -> {
 			closeQuietly(this.connection);
 			callback.run();
-		});
+		}, this.executor);
 	}
 
 	@Override

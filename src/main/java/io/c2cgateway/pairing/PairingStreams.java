@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,15 +19,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
-import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.TaskScheduler;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -38,21 +35,21 @@ import io.c2cgateway.system.LimitReached;
  * Open event streams of pairings on this replica. A stream is an {@link SseEmitter} parked in the
  * servlet container. Change notices (from {@link PairingChangeListener}, for changes made by any
  * replica) trigger one read of the row per pairing, however many streams watch it, on a few
- * reader threads; the row read, not the notice, decides what is sent, so merged or lost notices
+ * reader threads ({@link PairingConfiguration#pairingEventsReadExecutor}); the row read, not the notice, decides what is sent, so merged or lost notices
  * still end with the latest state. Every keep-alive tick also compares the watched pairings'
  * versions with the database, which repairs anything a lost listener connection missed.
  * <p>
  * Nothing here waits for a client. Each stream has an outbox of at most one event (the newest
  * state: the contract lets changes be merged) and one keep-alive line, written by that stream's
  * own sender (a thread only while there is something to write: a virtual one where virtual
- * threads are on). A client that stops reading blocks its own sender and nobody else; once one
+ * threads are on; {@link PairingConfiguration#pairingEventsSendExecutor}). A client that stops reading blocks its own sender and nobody else; once one
  * send has waited longer than {@code gateway.pairings.events-send-timeout}, the stream is dropped
  * and counted in {@code gateway.pairings.streams.dropped}. The container's write timeout
  * ({@code server.tomcat.connection-timeout}) then fails the blocked write, which frees the thread
  * and the connection; the client reconnects and gets the current state at once.
  */
 @Component
-class PairingStreams implements SmartLifecycle, DisposableBean {
+class PairingStreams implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(PairingStreams.class);
 
@@ -60,9 +57,6 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	private static final Duration GRACE = Duration.ofMinutes(5);
 
 	private static final Duration LONGEST = Duration.ofHours(25);
-
-	/** Row reads at once for the streams: they share the pool HTTP requests use. */
-	private static final int READERS = 4;
 
 	private final PairingStore store;
 
@@ -74,9 +68,9 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	private final TaskScheduler scheduler;
 
-	private final ThreadPoolTaskExecutorBuilder readersBuilder;
+	private final Executor readers;
 
-	private final SimpleAsyncTaskExecutor senders;
+	private final Executor senders;
 
 	private final Counter droppedStalled;
 
@@ -99,8 +93,6 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	private final AtomicBoolean resyncQueued = new AtomicBoolean();
 
-	private volatile ThreadPoolTaskExecutor readers;
-
 	private volatile ScheduledFuture<?> keepAliveTicks;
 
 	private volatile ScheduledFuture<?> stallChecks;
@@ -108,8 +100,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	private volatile boolean running;
 
 	PairingStreams(PairingStore store, Clock clock, PairingProperties properties, MeterRegistry meters,
-			TaskScheduler scheduler, ThreadPoolTaskExecutorBuilder readerThreads,
-			SimpleAsyncTaskExecutorBuilder senderThreads, ApiKeyService keys) {
+			TaskScheduler scheduler, @Qualifier("pairingEventsReadExecutor") Executor readers,
+			@Qualifier("pairingEventsSendExecutor") Executor senders, ApiKeyService keys) {
 		this.store = store;
 		this.keys = keys;
 		this.maxPerKey = properties.eventsPerKey();
@@ -118,15 +110,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		this.keepAlive = properties.eventsKeepAlive();
 		this.sendTimeout = properties.eventsSendTimeout();
 		this.scheduler = scheduler;
-		this.readersBuilder = readerThreads;
-		// No concurrency limit, whatever spring.task.execution says: at its limit the executor
-		// makes the caller (a reader, the scheduler) wait, and that would be waiting for slow
-		// clients. There are never more senders than open streams.
-		this.senders = senderThreads.threadNamePrefix("pairing-events-send-")
-			.concurrencyLimit(null)
-			.taskTerminationTimeout(Duration.ZERO)
-			.build();
-		this.senders.setDaemon(true);
+		this.readers = readers;
+		this.senders = senders;
 		meters.gauge("gateway.pairings.streams.open", this, PairingStreams::openStreams);
 		this.droppedStalled = Counter.builder("gateway.pairings.streams.dropped")
 			.description("Event streams ended because their client stopped reading")
@@ -223,8 +208,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	}
 
 	private void queueRefresh(UUID id) {
-		ThreadPoolTaskExecutor pool = this.readers;
-		if (pool == null || !this.refreshQueued.add(id)) {
+		Executor pool = this.readers;
+		if (!this.running || !this.refreshQueued.add(id)) {
 			return;
 		}
 		try {
@@ -281,8 +266,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 				}
 			}
 		}
-		ThreadPoolTaskExecutor pool = this.readers;
-		if (pool == null || !this.resyncQueued.compareAndSet(false, true)) {
+		Executor pool = this.readers;
+		if (!this.running || !this.resyncQueued.compareAndSet(false, true)) {
 			return;
 		}
 		try {
@@ -307,8 +292,8 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 
 	/** On a reader thread: the scheduler's thread must not wait for the database. */
 	private void queueKeyCheck() {
-		ThreadPoolTaskExecutor pool = this.readers;
-		if (pool == null || this.perKey.isEmpty() || !this.keyCheckQueued.compareAndSet(false, true)) {
+		Executor pool = this.readers;
+		if (!this.running || this.perKey.isEmpty() || !this.keyCheckQueued.compareAndSet(false, true)) {
 			return;
 		}
 		try {
@@ -401,17 +386,6 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		if (this.running) {
 			return;
 		}
-		ThreadPoolTaskExecutor pool = this.readersBuilder.corePoolSize(READERS)
-			.maxPoolSize(READERS)
-			.queueCapacity(Integer.MAX_VALUE)
-			// On stop, what is queued still runs (and finds no streams); nothing waits for it.
-			.awaitTermination(true)
-			.awaitTerminationPeriod(null)
-			.threadNamePrefix("pairing-events-read-")
-			.build();
-		pool.setDaemon(true);
-		pool.initialize();
-		this.readers = pool;
 		this.running = true;
 		this.keepAliveTicks = this.scheduler.scheduleAtFixedRate(this::keepAlive,
 				this.scheduler.getClock().instant().plus(this.keepAlive), this.keepAlive);
@@ -438,9 +412,7 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 		this.keepAliveTicks.cancel(false);
 		this.stallChecks.cancel(false);
 		this.keyChecks.cancel(false);
-		// Takes no new reads; the queued ones find no streams left.
-		this.readers.shutdown();
-		this.readers = null;
+		// Queues no new reads; the queued ones find no streams left.
 		this.streams.values().forEach((watching) -> watching.forEach(Stream::close));
 		this.streams.clear();
 		this.perKey.clear();
@@ -457,11 +429,6 @@ class PairingStreams implements SmartLifecycle, DisposableBean {
 	@Override
 	public boolean isRunning() {
 		return this.running;
-	}
-
-	@Override
-	public void destroy() {
-		this.senders.close();
 	}
 
 	/**

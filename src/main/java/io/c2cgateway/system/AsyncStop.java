@@ -3,18 +3,24 @@ package io.c2cgateway.system;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+
 /**
  * How a lifecycle component stops without holding up the others of its phase: Spring waits for
  * the callbacks of one phase together, so each component does its waiting on a thread of its own.
+ * That thread is not taken from an executor bean: by the time components stop, the context has
+ * closed and Spring's pooled executors may no longer take work.
  */
 public final class AsyncStop {
 
 	private AsyncStop() {
 	}
 
-	/** Runs {@code work} on a daemon thread named {@code name}, then {@code callback}, whatever happened. */
+	/** Runs {@code work} on a daemon thread named after {@code name}, then {@code callback}, whatever happened. */
 	public static void inBackground(String name, Work work, Runnable callback) {
-		Thread stopping = new Thread(() -> {
+		SimpleAsyncTaskExecutor stopping = new SimpleAsyncTaskExecutor(name + "-");
+		stopping.setDaemon(true);
+		stopping.execute(() -> {
 			try {
 				work.run();
 			}
@@ -24,9 +30,7 @@ public final class AsyncStop {
 			finally {
 				callback.run();
 			}
-		}, name);
-		stopping.setDaemon(true);
-		stopping.start();
+		});
 	}
 
 	/** A blocking {@code stop()} for a component whose {@code stop(Runnable)} returns at once. */

@@ -2,15 +2,14 @@ package io.c2cgateway.system;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -22,22 +21,19 @@ import org.springframework.stereotype.Component;
  * still waits is answered DOWN at once rather than queueing another blocked thread.
  */
 @Component("dbHealthIndicator")
-class DatabaseHealth implements HealthIndicator, DisposableBean {
+class DatabaseHealth implements HealthIndicator {
 
 	static final Duration DEADLINE = Duration.ofMillis(1500);
 
 	private final JdbcTemplate jdbc;
 
-	private final ExecutorService checker = Executors.newSingleThreadExecutor((task) -> {
-		Thread thread = new Thread(task, "db-health");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final AsyncTaskExecutor checker;
 
 	private Future<Integer> running;
 
-	DatabaseHealth(JdbcTemplate jdbc) {
+	DatabaseHealth(JdbcTemplate jdbc, @Qualifier("databaseHealthExecutor") AsyncTaskExecutor checker) {
 		this.jdbc = jdbc;
+		this.checker = checker;
 	}
 
 	@Override
@@ -64,11 +60,6 @@ class DatabaseHealth implements HealthIndicator, DisposableBean {
 			Thread.currentThread().interrupt();
 			return Health.down().withDetail("error", "interrupted").build();
 		}
-	}
-
-	@Override
-	public void destroy() {
-		this.checker.shutdownNow();
 	}
 
 }

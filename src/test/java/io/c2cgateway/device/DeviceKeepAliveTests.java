@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -15,6 +16,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 
 import io.c2cgateway.sandbox.Fault;
 import io.c2cgateway.support.Api;
@@ -38,8 +40,13 @@ class DeviceKeepAliveTests extends CustodyTest {
 	@Autowired
 	private DataSource dataSource;
 
+	@Autowired
+	@Qualifier("deviceCustodyExecutor")
+	private Executor custody;
+
 	private KeepAlive engine(String instanceId) {
-		return new KeepAlive(instanceId, this.store, this.refresher, this.clock, this.tokenProperties);
+		return new KeepAlive(instanceId, this.store, this.refresher, this.clock, this.tokenProperties,
+				new Parallel(this.custody));
 	}
 
 	/** Makes the stored refresh token look issued {@code age} ago. */

@@ -2,9 +2,12 @@ package io.c2cgateway.pairing;
 
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
@@ -12,9 +15,14 @@ import jakarta.validation.ValidatorFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
 import io.c2cgateway.ratelimit.RateLimitCharges;
 import io.c2cgateway.security.Caller;
 import io.c2cgateway.security.Role;
+import io.c2cgateway.support.DuringDrain;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +30,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-/** The batch's upstream budget, without a server: how many items run at once. */
+/** The batch's upstream budget, without a server: how many items run at once, and until when. */
 class PairingBatchConcurrencyTests {
 
 	private final ValidatorFactory validation = Validation.buildDefaultValidatorFactory();
@@ -50,9 +58,13 @@ class PairingBatchConcurrencyTests {
 			}
 			return new PairingService.Started(null, true);
 		});
+		PairingProperties properties = new PairingProperties(concurrency, Duration.ofSeconds(10),
+				Duration.ofSeconds(10), 20, Duration.ofSeconds(2));
+		ThreadPoolTaskExecutor workers = new PairingConfiguration()
+			.pairingBatchExecutor(new ThreadPoolTaskExecutorBuilder(), properties);
+		workers.initialize();
 		PairingBatch batch = new PairingBatch(service, JsonMapper.builder().build(), this.validation.getValidator(),
-				new PairingProperties(concurrency, Duration.ofSeconds(10), Duration.ofSeconds(10), 20, Duration.ofSeconds(2)),
-				mock(RateLimitCharges.class));
+				properties, mock(RateLimitCharges.class), workers);
 		try {
 			StringBuilder body = new StringBuilder("{\"items\": [");
 			for (int i = 0; i < 9; i++) {
@@ -65,8 +77,28 @@ class PairingBatchConcurrencyTests {
 			assertThat(most.get()).isEqualTo(concurrency);
 		}
 		finally {
-			batch.destroy();
+			workers.shutdown();
 		}
+	}
+
+	@Test
+	void batchItemsStillRunWhileTheWebServerDrainsRequestsAtShutdown() {
+		AtomicReference<String> ranOn = new AtomicReference<>();
+		try (AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
+			PairingProperties properties = new PairingProperties(2, Duration.ofSeconds(10), Duration.ofSeconds(10), 20,
+					Duration.ofSeconds(2));
+			context.registerBean("pairingBatchExecutor", ThreadPoolTaskExecutor.class,
+					() -> new PairingConfiguration().pairingBatchExecutor(new ThreadPoolTaskExecutorBuilder(), properties));
+			// A request still running in the drain phase hands an item to the pool.
+			context.registerBean(DuringDrain.class, () -> new DuringDrain(() -> {
+				Executor workers = context.getBean("pairingBatchExecutor", Executor.class);
+				ranOn.set(CompletableFuture.supplyAsync(() -> Thread.currentThread().getName(), workers)
+					.orTimeout(5, TimeUnit.SECONDS)
+					.join());
+			}));
+			context.refresh();
+		}
+		assertThat(ranOn.get()).startsWith("pairing-batch-");
 	}
 
 }

@@ -6,6 +6,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -13,6 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The meters the README lists, as Prometheus scrapes them after real pairing flows. */
 class MetricsTests extends IntegrationTest {
+
+	@Autowired
+	private ApplicationContext context;
 
 	@Test
 	void aPairingFlowShowsUpInThePrometheusScrape() {
@@ -54,6 +60,19 @@ class MetricsTests extends IntegrationTest {
 		assertThat(scrape.lines()).anyMatch((line) -> line.startsWith("hikaricp_connections_max{pool=\"engine\"} 3"));
 		assertThat(scrape.lines()).anyMatch((line) -> line.startsWith("hikaricp_connections_max{")
 				&& !line.contains("pool=\"engine\""));
+	}
+
+	@Test
+	void backgroundPoolsAreMeteredByNameAndBootKeepsItsOwnExecutors() {
+		Scrape scrape = scrape();
+		for (String name : List.of("pairingBatchExecutor", "deviceCustodyExecutor", "databaseHealthExecutor",
+				"pairingEventsReadExecutor", "idempotencyHeartbeatScheduler", "frameioRateBudgetScheduler")) {
+			assertThat(scrape.lines()).as(name)
+				.anyMatch((line) -> line.startsWith("executor_pool_max_threads{") && line.contains("name=\"" + name + "\""));
+		}
+		// The pools above are no default candidates, so Boot's executor and scheduler do not back off.
+		assertThat(this.context.containsBean("applicationTaskExecutor")).isTrue();
+		assertThat(this.context.containsBean("taskScheduler")).isTrue();
 	}
 
 	@Test
