@@ -1,15 +1,11 @@
 package io.c2cgateway.idempotency;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import static io.c2cgateway.system.SqlTime.seconds;
@@ -21,9 +17,9 @@ import static io.c2cgateway.system.SqlTime.seconds;
 @Repository
 class IdempotencyStore {
 
-	private final JdbcTemplate jdbc;
+	private final JdbcClient jdbc;
 
-	IdempotencyStore(JdbcTemplate jdbc) {
+	IdempotencyStore(JdbcClient jdbc) {
 		this.jdbc = jdbc;
 	}
 
@@ -34,7 +30,7 @@ class IdempotencyStore {
 	 */
 	Optional<UUID> claim(UUID callerKeyId, String key, String requestHash, Duration ttl, Duration staleAfter) {
 		UUID claim = UUID.randomUUID();
-		List<UUID> claimed = this.jdbc.query("""
+		return this.jdbc.sql("""
 				insert into idempotency_key (caller_key_id, idempotency_key, claim, request_hash, state, claimed_at,
 				    expires_at, status, content_type, body_enc)
 				values (?, ?, ?, ?, 'RUNNING', now(), now() + make_interval(secs => ?), null, null, null)
@@ -46,34 +42,41 @@ class IdempotencyStore {
 				   or (idempotency_key.state = 'RUNNING'
 				       and idempotency_key.claimed_at <= now() - make_interval(secs => ?))
 				returning claim
-				""", (rs, i) -> rs.getObject("claim", UUID.class), callerKeyId, key, claim, requestHash,
-				seconds(ttl), seconds(staleAfter));
-		return claimed.stream().findFirst();
+				""")
+			.params(callerKeyId, key, claim, requestHash, seconds(ttl), seconds(staleAfter))
+			.query((rs, i) -> rs.getObject("claim", UUID.class))
+			.optional();
 	}
 
 	Optional<Stored> find(UUID callerKeyId, String key) {
-		return this.jdbc.query("""
+		return this.jdbc.sql("""
 				select claim, request_hash, state, status, content_type, body_enc from idempotency_key
 				where caller_key_id = ? and idempotency_key = ? and expires_at > now()
-				""", (rs, i) -> new Stored(rs.getObject("claim", UUID.class), rs.getString("request_hash"),
-				"DONE".equals(rs.getString("state")), rs.getInt("status"), rs.getString("content_type"),
-				rs.getString("body_enc")), callerKeyId, key).stream().findFirst();
+				""")
+			.params(callerKeyId, key)
+			.query((rs, i) -> new Stored(rs.getObject("claim", UUID.class), rs.getString("request_hash"),
+					"DONE".equals(rs.getString("state")), rs.getInt("status"), rs.getString("content_type"),
+					rs.getString("body_enc")))
+			.optional();
 	}
 
 	/** Stores the response of a claimed run; false when the claim was lost meanwhile. */
 	boolean complete(UUID callerKeyId, String key, UUID claim, int status, String contentType, String sealedBody,
 			Duration keptFor) {
-		return this.jdbc.update("""
+		return this.jdbc.sql("""
 				update idempotency_key set state = 'DONE', status = ?, content_type = ?, body_enc = ?,
 				    expires_at = least(expires_at, now() + make_interval(secs => ?))
 				where caller_key_id = ? and idempotency_key = ? and claim = ? and state = 'RUNNING'
-				""", status, contentType, sealedBody, keptFor.toSeconds(), callerKeyId, key, claim) == 1;
+				""")
+			.params(status, contentType, sealedBody, keptFor.toSeconds(), callerKeyId, key, claim)
+			.update() == 1;
 	}
 
 	/** Frees the key after a run whose response is not kept (5xx, failure): a retry runs anew. */
 	void release(UUID callerKeyId, String key, UUID claim) {
-		this.jdbc.update("delete from idempotency_key where caller_key_id = ? and idempotency_key = ? and claim = ?",
-				callerKeyId, key, claim);
+		this.jdbc.sql("delete from idempotency_key where caller_key_id = ? and idempotency_key = ? and claim = ?")
+			.params(callerKeyId, key, claim)
+			.update();
 	}
 
 	/** Keeps running requests' claims fresh, so only a dead process's claim goes stale. */
@@ -81,20 +84,16 @@ class IdempotencyStore {
 		if (claims.isEmpty()) {
 			return;
 		}
-		this.jdbc.update((Connection connection) -> {
-			PreparedStatement statement = connection
-				.prepareStatement("update idempotency_key set claimed_at = now() where claim = any(?) and state = 'RUNNING'");
-			Array array = connection.createArrayOf("uuid", claims.toArray());
-			statement.setArray(1, array);
-			return statement;
-		});
+		this.jdbc.sql("update idempotency_key set claimed_at = now() where claim = any(cast(? as uuid[])) and state = 'RUNNING'")
+			.param(claims.stream().map(UUID::toString).toArray(String[]::new))
+			.update();
 	}
 
 	int deleteExpired(int limit) {
-		return this.jdbc.update("""
+		return this.jdbc.sql("""
 				delete from idempotency_key where ctid in (
 				    select ctid from idempotency_key where expires_at <= now() limit ?)
-				""", limit);
+				""").param(limit).update();
 	}
 
 	record Stored(UUID claim, String requestHash, boolean done, int status, String contentType, String sealedBody) {

@@ -45,7 +45,7 @@ class IdempotencyStoreClaimTests {
 
 	@BeforeEach
 	void store() {
-		this.store = new IdempotencyStore(this.jdbc);
+		this.store = new IdempotencyStore(org.springframework.jdbc.core.simple.JdbcClient.create(this.jdbc));
 		this.caller = UUID.randomUUID();
 	}
 
