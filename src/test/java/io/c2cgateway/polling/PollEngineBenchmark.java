@@ -104,6 +104,8 @@ class PollEngineBenchmark {
 			String model = "bench-" + UUID.randomUUID().toString().substring(0, 6);
 			Api.at(port).asAdmin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"bench-secret\"}");
 			JdbcTemplate jdbc = gateway.getBean(JdbcTemplate.class);
+			double ceiling = ceiling(gateway.getBean(io.c2cgateway.frameio.FrameioClient.class), model,
+					gateway.getBean(PollingProperties.class).maxConcurrentPolls());
 			insertPendingPairings(jdbc, gateway.getBean(SecretBox.class), model, pairings);
 			System.out.printf("inserted %d pending pairings; warming up%n", pairings);
 			Thread.sleep(20_000);
@@ -138,11 +140,44 @@ class PollEngineBenchmark {
 			}
 			System.out.printf("row writes per poll     %.3f (%d inserted+updated+deleted rows, all tables)%n",
 					measuredWrites / (double) Math.max(1, measuredPolls), measuredWrites);
+			if (ceiling > 0) {
+				System.out.printf("HTTP client ceiling     %.0f polls/s (the gateway's Frame.io client, same stand-in, no database, same concurrency); engine at %.0f%% of it%n",
+						ceiling, 100 * measuredPolls / elapsed / ceiling);
+			}
 			System.out.println("=============================");
 		}
 		finally {
 			upstream.disposeNow();
 		}
+	}
+
+	/**
+	 * What the HTTP client alone gets through against the same stand-in, before any pairing exists:
+	 * token polls through the gateway's {@code FrameioClient} (its connection pool, rate budget,
+	 * answer parsing) with the engine's concurrency, no database, no scheduling. 5 s of warm-up, then
+	 * {@code benchmark.ceiling-seconds} (10) measured; 0 skips it.
+	 */
+	private double ceiling(io.c2cgateway.frameio.FrameioClient frameio, String model, int concurrency) {
+		int seconds = Integer.getInteger("benchmark.ceiling-seconds", 10);
+		if (seconds <= 0) {
+			return 0;
+		}
+		io.c2cgateway.frameio.ClientCredentials client = new io.c2cgateway.frameio.ClientCredentials(model,
+				"ceiling-client", io.c2cgateway.crypto.Secret.of("bench-secret"), "1.0.0");
+		java.util.function.Function<Duration, Long> run = (window) -> reactor.core.publisher.Flux
+			.range(0, Integer.MAX_VALUE)
+			.flatMap((i) -> frameio.pollToken(client, io.c2cgateway.crypto.Secret.of("ceiling-" + (i % 50_000))),
+					concurrency)
+			.take(window)
+			.count()
+			.block();
+		run.apply(Duration.ofSeconds(5));
+		long started = System.nanoTime();
+		long polls = run.apply(Duration.ofSeconds(seconds));
+		double rate = polls / ((System.nanoTime() - started) / 1e9);
+		System.out.printf("HTTP client ceiling: %d polls in %d s = %.0f/s (concurrency %d)%n", polls, seconds, rate,
+				concurrency);
+		return rate;
 	}
 
 	private void record(String form) {
