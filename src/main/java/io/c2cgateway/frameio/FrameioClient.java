@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.core.publisher.Mono;
@@ -80,6 +81,8 @@ public class FrameioClient {
 
 	private volatile String resolvedBaseUrl;
 
+	private final java.util.concurrent.ConcurrentMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
 	/** A client alone, its rate-limit pauses kept in memory: for tests against a stand-in server. */
 	FrameioClient(WebClient.Builder builder, FrameioProperties properties, Environment environment, JsonMapper json,
 			MeterRegistry meters) {
@@ -105,7 +108,13 @@ public class FrameioClient {
 		HttpClient http = HttpClient.create(pool)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.timeout());
-		this.web = builder.clone().clientConnector(new ReactorClientHttpConnector(http)).build();
+		// Without the builder's observation: every call is timed once, as gateway.frameio.requests
+		// below; the default http.client.requests observation timed it again at about a tenth of the
+		// poll engine's CPU (docs/benchmarks.md, "Poll engine: 50,000 pending pairings").
+		this.web = builder.clone()
+			.observationRegistry(ObservationRegistry.NOOP)
+			.clientConnector(new ReactorClientHttpConnector(http))
+			.build();
 	}
 
 	/**
@@ -450,8 +459,15 @@ public class FrameioClient {
 		return resolved;
 	}
 
-	/** Latency as a histogram, so quantiles can be aggregated across replicas. */
+	/**
+	 * Latency as a histogram, so quantiles can be aggregated across replicas. One timer per endpoint
+	 * and outcome, looked up here rather than registered anew on every call.
+	 */
 	private Timer requestTimer(String endpoint, String outcome) {
+		return this.timers.computeIfAbsent(endpoint + ' ' + outcome, (key) -> newRequestTimer(endpoint, outcome));
+	}
+
+	private Timer newRequestTimer(String endpoint, String outcome) {
 		return Timer.builder("gateway.frameio.requests")
 			.description("Calls to Frame.io by endpoint and outcome")
 			.tags("endpoint", endpoint, "outcome", outcome)
