@@ -146,6 +146,8 @@ class PollStore {
 		return (count != null) ? count : 0;
 	}
 
+	static final String STILL_HELD = "select id, lease_epoch, status, lease_owner from pairing where id = any(?)";
+
 	/** Of the given pairings, those still pending and leased to this owner, with their lease epoch. */
 	Map<UUID, Long> stillHeld(String owner, Collection<UUID> ids) {
 		Map<UUID, Long> held = new HashMap<>();
@@ -157,8 +159,7 @@ class PollStore {
 			// planner may walk every pending row through the pending-only index instead (it did: 12 ms a
 			// round at 50,000 pending whenever the statistics still counted few pending rows, as they do
 			// after a burst of new pairings), and this runs on the engine's thread every round.
-			PreparedStatement statement = connection
-				.prepareStatement("select id, lease_epoch, status, lease_owner from pairing where id = any(?)");
+			PreparedStatement statement = connection.prepareStatement(STILL_HELD);
 			Array array = connection.createArrayOf("uuid", ids.toArray());
 			statement.setArray(1, array);
 			return statement;

@@ -28,6 +28,8 @@ public final class FleetSeed {
 		// A connection of its own: the statements run for minutes at a million rows, far beyond the
 		// query timeout the gateway's JdbcClient sets.
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			// Nor the socket timeout of the test profile's pool: each statement below may take minutes.
+			connection.setNetworkTimeout(Runnable::run, 0);
 			String at = "timestamptz '" + now + "'";
 			String devices = Integer.toString(devices(pairings));
 			statement.execute("""
@@ -37,7 +39,7 @@ public final class FleetSeed {
 					from generate_series(0, 19) as m
 					on conflict do nothing
 					""");
-			statement.execute("""
+			String insertPairings = """
 					insert into pairing (id, device_id, model, client_version, url_pairing, status, codes_issued, interval_s,
 					    expires_at, created_at, updated_at, completed_at, failure_reason, created_by, created_by_key_id, version,
 					    next_poll_at)
@@ -55,8 +57,15 @@ public final class FleetSeed {
 					       case when g > 5000 and g % 100 between 88 and 89 then 'invalid_grant' end,
 					       'station-' || (g % 50), md5('scale-k' || (g % 50))::uuid, 1,
 					       case when g <= 5000 then %NOW% + interval '1 day' end
-					from generate_series(1, %PAIRINGS%) as g
-					""".replace("%NOW%", at).replace("%PAIRINGS%", Integer.toString(pairings)).replace("%DEVICES%", devices));
+					from generate_series(%FROM%, %TO%) as g
+					""";
+			// In slices of 100,000, so that no one statement runs for long.
+			for (int from = 1; from <= pairings; from += 100_000) {
+				statement.execute(insertPairings.replace("%NOW%", at)
+					.replace("%FROM%", Integer.toString(from))
+					.replace("%TO%", Integer.toString(Math.min(pairings, from + 99_999)))
+					.replace("%DEVICES%", devices));
+			}
 			statement.execute("""
 					insert into device (device_id, model, client_version, state, paired_at, last_pairing_id,
 					    refresh_token_issued_at, refresh_token_expires_at)
