@@ -58,8 +58,9 @@ public class FleetLoadSimulation extends Simulation {
 	private final LoadTarget target = LoadTarget.start(Integer.getInteger("load.pairings", 100_000),
 			// A device key allows 50 requests a second, as any key: enough devices that none is throttled.
 			Math.max(10, DEVICE_RATE / 20),
-			// Each station pairing is four calls on the station's key.
-			Math.max(2, STATION_RATE / 5), Math.max(2, ADMIN_RATE / 20));
+			// A station's pairing is about ten calls on its key, and the stream it watched counts against
+			// the key's 20 open streams until the gateway next writes to it (up to 10 s after the close).
+			Math.max(4, STATION_RATE * 2), Math.max(2, ADMIN_RATE / 20));
 
 	private final HttpProtocolBuilder protocol = http.baseUrl(this.target.baseUrl)
 		.acceptHeader("application/json")

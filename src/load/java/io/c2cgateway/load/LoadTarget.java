@@ -64,6 +64,10 @@ final class LoadTarget {
 		}
 		else {
 			TestDatabase.properties().forEach(System::setProperty);
+			// Gatling brings Netty's io_uring transport, which Reactor Netty would prefer over the epoll
+			// the gateway's Frame.io client has in production; under load its calls to the simulator
+			// then failed. Without native transports Reactor Netty takes NIO (Gatling keeps its own).
+			System.setProperty("reactor.netty.native", "false");
 			ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
 				.withAdditionalProfiles("local", "sandbox")
 				.run("--server.port=0", "--management.server.port=0", "--logging.level.root=WARN",
@@ -75,6 +79,9 @@ final class LoadTarget {
 			System.out.printf("seeded %,d pairings and %,d devices in %.1f s%n", pairings, FleetSeed.devices(pairings),
 					(System.nanoTime() - seeding) / 1e9);
 			target = new LoadTarget("http://127.0.0.1:" + port, "local-admin-key-for-development-only");
+			// The seeding keeps the database busy; the replica claims work once it is ready again
+			// (its clock-skew check among others).
+			target.awaitReady("http://127.0.0.1:" + context.getEnvironment().getProperty("local.management.port"));
 		}
 		target.prepare(devices, stationKeys, adminKeys);
 		return target;
@@ -99,11 +106,11 @@ final class LoadTarget {
 			call("POST", "/sandbox/user-codes/" + pairing.get("userCode") + "/approve", null, "", 0);
 			started.add(new String[] { deviceId, pairing.get("id"), station });
 		}
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
 		for (String[] device : started) {
 			while (!"AUTHORIZED".equals(call("GET", "/api/v1/pairings/" + device[1], device[2], null, 200).get("status"))) {
 				if (System.nanoTime() > deadline) {
-					throw new IllegalStateException("Pairing " + device[1] + " was not authorized within 60 s");
+					throw new IllegalStateException("Pairing " + device[1] + " was not authorized within 120 s");
 				}
 				pause();
 			}
@@ -112,6 +119,29 @@ final class LoadTarget {
 		}
 		System.out.printf("ready: %d station keys, %d admin keys, %d paired devices, model %s, at %s%n", stationCount,
 				adminCount, deviceCount, this.model, this.baseUrl);
+	}
+
+	private void awaitReady(String managementUrl) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+		while (System.nanoTime() < deadline) {
+			try {
+				HttpResponse<String> response = this.http.send(
+						HttpRequest.newBuilder(URI.create(managementUrl + "/actuator/health/readiness")).build(),
+						HttpResponse.BodyHandlers.ofString());
+				if (response.statusCode() == 200) {
+					return;
+				}
+			}
+			catch (java.io.IOException ex) {
+				// not listening yet
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+			pause();
+		}
+		throw new IllegalStateException("The gateway did not become ready within 120 s");
 	}
 
 	private String newKey(String role) {
