@@ -466,8 +466,9 @@ public class PollEngine implements SmartLifecycle {
 			this.tracked.clear();
 			this.schedule.clear();
 			this.benched = true;
-			log.warn("Poll engine {} handed back {} pending pairings and its lease: its clock is too far off the database's",
-					this.lease.owner(), released);
+			// Also at start-up, before the first measurement: nothing is trusted unmeasured.
+			log.warn("Poll engine {} handed back {} pending pairings and its lease: its clock is too far off the "
+					+ "database's, or not measured yet", this.lease.owner(), released);
 		}
 		return false;
 	}
