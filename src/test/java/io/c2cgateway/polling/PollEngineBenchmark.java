@@ -109,6 +109,7 @@ class PollEngineBenchmark {
 					Integer.getInteger("benchmark.warmup-seconds", 20));
 			Thread.sleep(Integer.getInteger("benchmark.warmup-seconds", 20) * 1000L);
 			long writesBefore = writes(jdbc);
+			Map<String, Long> tablesBefore = writesByTable(jdbc);
 			long pollsBefore = this.polls.get();
 			this.lateness.reset();
 			this.tooSoon.set(0);
@@ -119,6 +120,7 @@ class PollEngineBenchmark {
 			long measuredPolls = this.polls.get() - pollsBefore;
 			jdbc.execute("select pg_sleep(1.5)");
 			long measuredWrites = writes(jdbc) - writesBefore;
+			Map<String, Long> tablesAfter = writesByTable(jdbc);
 			Histogram histogram = this.lateness.getIntervalHistogram();
 			long held = gateway.getBean(PollEngine.class).trackedCount();
 			// With the engine stopped and its pairings handed back, the JIT as warm as the engine had it.
@@ -143,6 +145,13 @@ class PollEngineBenchmark {
 			}
 			System.out.printf("row writes per poll     %.3f (%d inserted+updated+deleted rows, all tables)%n",
 					measuredWrites / (double) Math.max(1, measuredPolls), measuredWrites);
+			for (Map.Entry<String, Long> table : tablesAfter.entrySet()) {
+				long written = table.getValue() - tablesBefore.getOrDefault(table.getKey(), 0L);
+				if (written > 0) {
+					System.out.printf("    %-28s %.4f per poll (%d rows)%n", table.getKey(),
+							written / (double) Math.max(1, measuredPolls), written);
+				}
+			}
 			if (ceiling > 0) {
 				System.out.printf("HTTP client ceiling     %.0f polls/s (the gateway's Frame.io client, same stand-in, no database, same concurrency); engine at %.0f%% of it%n",
 						ceiling, 100 * measuredPolls / elapsed / ceiling);
@@ -231,6 +240,17 @@ class PollEngineBenchmark {
 				    'bench', '00000000-0000-0000-0000-000000000000', 1, ?, 0, 0)
 				""", rows.stream().map((row) -> new Object[] { row[0], row[1], row[2], row[3], row[4], row[5], row[6],
 				row[6], row[7] }).toList());
+	}
+
+	/** Inserted + updated + deleted rows per table, as the statistics view has them now. */
+	private static Map<String, Long> writesByTable(JdbcTemplate jdbc) {
+		jdbc.execute("select pg_stat_force_next_flush()");
+		Map<String, Long> byTable = new java.util.TreeMap<>();
+		jdbc.query("select relname, n_tup_ins + n_tup_upd + n_tup_del as n from pg_stat_user_tables",
+				(java.sql.ResultSet rs) -> {
+					byTable.put(rs.getString("relname"), rs.getLong("n"));
+				});
+		return byTable;
 	}
 
 	private static long writes(JdbcTemplate jdbc) {
