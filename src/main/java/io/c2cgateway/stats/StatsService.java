@@ -43,8 +43,8 @@ public class StatsService {
 	@Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
 	public Stats current() {
 		return new Stats(
-				count("select status as value, sum(n) as n from pairing_status_count group by status", PAIRING_STATUSES),
-				count("select state as value, sum(n) as n from device_state_count group by state", DEVICE_STATES));
+				count("select value, sum(n) as n from status_count where kind = 'pairing' group by value", PAIRING_STATUSES),
+				count("select value, sum(n) as n from status_count where kind = 'device' group by value", DEVICE_STATES));
 	}
 
 	private Map<String, Long> count(String sql, List<String> values) {

@@ -60,12 +60,12 @@ class StatsTests extends IntegrationTest {
 		java.util.List<String> mismatches = this.jdbc.sql("""
 				select 'pairing ' || coalesce(t.status, c.status) || ': counted ' || coalesce(c.n, 0) || ', in table ' || coalesce(t.n, 0)
 				from (select status, count(*) as n from pairing group by status) t
-				full join (select status, sum(n) as n from pairing_status_count group by status) c on c.status = t.status
+				full join (select value as status, sum(n) as n from status_count where kind = 'pairing' group by value) c on c.status = t.status
 				where coalesce(t.n, 0) <> coalesce(c.n, 0)
 				union all
 				select 'device ' || coalesce(t.state, c.state) || ': counted ' || coalesce(c.n, 0) || ', in table ' || coalesce(t.n, 0)
 				from (select state, count(*) as n from device group by state) t
-				full join (select state, sum(n) as n from device_state_count group by state) c on c.state = t.state
+				full join (select value as state, sum(n) as n from status_count where kind = 'device' group by value) c on c.state = t.state
 				where coalesce(t.n, 0) <> coalesce(c.n, 0)
 				""").query(String.class).list();
 		assertThat(mismatches).isEmpty();
