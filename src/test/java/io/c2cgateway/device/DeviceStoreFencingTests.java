@@ -9,13 +9,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
-import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 
-import io.c2cgateway.support.TestDatabaseInitializer;
+import io.c2cgateway.support.StoreSlice;
 
 import static io.c2cgateway.system.SqlTime.utc;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,10 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * database without the application: JDBC, Flyway and this store only. Each test runs in a
  * transaction that is rolled back, so {@code now()} stands still within a test.
  */
-@JdbcTest
-@AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@ContextConfiguration(initializers = TestDatabaseInitializer.class)
-@ActiveProfiles("test")
+@StoreSlice
 class DeviceStoreFencingTests {
 
 	private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");

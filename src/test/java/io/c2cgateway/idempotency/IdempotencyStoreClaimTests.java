@@ -9,13 +9,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
-import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 
-import io.c2cgateway.support.TestDatabaseInitializer;
+import io.c2cgateway.support.StoreSlice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,10 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application: JDBC, Flyway and this store only. Each test runs in a transaction that is rolled
  * back; ages are set by moving {@code claimed_at} and {@code expires_at} back.
  */
-@JdbcTest
-@AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@ContextConfiguration(initializers = TestDatabaseInitializer.class)
-@ActiveProfiles("test")
+@StoreSlice
 class IdempotencyStoreClaimTests {
 
 	private static final Duration TTL = Duration.ofHours(24);

@@ -13,14 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
-import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Propagation;
@@ -30,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.c2cgateway.audit.AuditLog;
 import io.c2cgateway.pairing.PairingTransitions.LeaseFence;
-import io.c2cgateway.support.TestDatabaseInitializer;
+import io.c2cgateway.support.StoreSlice;
 import io.c2cgateway.webhook.Outbox;
 
 import static io.c2cgateway.system.SqlTime.utc;
@@ -43,11 +39,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  * Flyway, the audit log and the transitions only; the outbox is a recorder. Each test runs in a
  * transaction that is rolled back, but for the meter's, which must see commits.
  */
-@JdbcTest
-@AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@ContextConfiguration(initializers = TestDatabaseInitializer.class)
+@StoreSlice
 @Import({ AuditLog.class, PairingTransitionsTests.Config.class })
-@ActiveProfiles("test")
 class PairingTransitionsTests {
 
 	private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");

@@ -20,15 +20,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
-import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
-import io.c2cgateway.support.TestDatabaseInitializer;
+import io.c2cgateway.support.StoreSlice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,10 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * times are exact and each round runs in the test's threads. Not in a test transaction: the
  * schedulers commit on connections of their own, as in production.
  */
-@JdbcTest
-@AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@ContextConfiguration(initializers = TestDatabaseInitializer.class)
-@ActiveProfiles("test")
+@StoreSlice
 @Transactional(propagation = Propagation.NOT_SUPPORTED)
 class ClusterJobsTests {
 

@@ -10,13 +10,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
-import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 
-import io.c2cgateway.support.TestDatabaseInitializer;
+import io.c2cgateway.support.StoreSlice;
 
 import static io.c2cgateway.system.SqlTime.utc;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,10 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application. Each test runs in a transaction that is rolled back. Domain time is set in 1999 so
  * deliveries other test classes left in the shared database are never due here.
  */
-@JdbcTest
-@AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@ContextConfiguration(initializers = TestDatabaseInitializer.class)
-@ActiveProfiles("test")
+@StoreSlice
 class WebhookStoreLeaseTests {
 
 	private static final Instant NOW = Instant.parse("1999-06-01T10:00:00Z");
