@@ -35,7 +35,11 @@ import static io.gatling.javaapi.http.HttpDsl.status;
  * until it is AUTHORIZED (the engine polls every 5 s), fetch the device key;</li>
  * <li>devices ({@code load.device-rate}/s): a cached access token, no upstream call;</li>
  * <li>admins ({@code load.admin-rate}/s): pairing lists with filters and the stats, over
- * {@code load.pairings} seeded pairings.</li>
+ * {@code load.pairings} seeded pairings;</li>
+ * <li>station reads ({@code load.read-rate}/s, off by default): {@code GET /pairings/{id}} of a
+ * pending pairing by the station that started it;</li>
+ * <li>new pairings ({@code load.create-rate}/s, off by default): {@code POST /pairings} for a new
+ * device, the simulator answering at once.</li>
  * </ul>
  * Run with (see docs/benchmarks.md):
  *
@@ -55,12 +59,19 @@ public class FleetLoadSimulation extends Simulation {
 
 	private static final int ADMIN_RATE = Integer.getInteger("load.admin-rate", 20);
 
+	private static final int READ_RATE = Integer.getInteger("load.read-rate", 0);
+
+	private static final int CREATE_RATE = Integer.getInteger("load.create-rate", 0);
+
 	private final LoadTarget target = LoadTarget.start(Integer.getInteger("load.pairings", 100_000),
 			// A device key allows 50 requests a second, as any key: enough devices that none is throttled.
 			Math.max(10, DEVICE_RATE / 20),
 			// A station's pairing is about ten calls on its key, and the stream it watched counts against
 			// the key's 20 open streams until the gateway next writes to it (up to 10 s after the close).
-			Math.max(4, STATION_RATE * 2), Math.max(2, ADMIN_RATE / 20));
+			// Reads and new pairings at a fleet's rate come from a fleet of stations, each well under
+			// its key's 50 requests a second.
+			Math.max(Math.max(4, STATION_RATE * 2), Math.max(ceilDiv(READ_RATE, 25), ceilDiv(CREATE_RATE, 25))),
+			Math.max(2, ADMIN_RATE / 20), READ_RATE > 0);
 
 	private final HttpProtocolBuilder protocol = http.baseUrl(this.target.baseUrl)
 		.acceptHeader("application/json")
@@ -83,7 +94,19 @@ public class FleetLoadSimulation extends Simulation {
 			populations.add(admins("warm-up: ").injectOpen(constantUsersPerSec(ADMIN_RATE).during(WARMUP))
 				.andThen(admins("").injectOpen(constantUsersPerSec(ADMIN_RATE).during(SECONDS))));
 		}
+		if (READ_RATE > 0) {
+			populations.add(readers("warm-up: ").injectOpen(constantUsersPerSec(READ_RATE).during(WARMUP))
+				.andThen(readers("").injectOpen(constantUsersPerSec(READ_RATE).during(SECONDS))));
+		}
+		if (CREATE_RATE > 0) {
+			populations.add(creators("warm-up: ").injectOpen(constantUsersPerSec(CREATE_RATE).during(WARMUP))
+				.andThen(creators("").injectOpen(constantUsersPerSec(CREATE_RATE).during(SECONDS))));
+		}
 		setUp(populations).protocols(this.protocol);
+	}
+
+	private static int ceilDiv(int value, int divisor) {
+		return (value + divisor - 1) / divisor;
 	}
 
 	private ScenarioBuilder stations(String phase) {
@@ -122,6 +145,26 @@ public class FleetLoadSimulation extends Simulation {
 			.exec(http(phase + "device: access token").post("/api/v1/devices/#{deviceId}/access-token")
 				.header("Authorization", "Bearer #{deviceKey}")
 				.check(status().is(200)));
+	}
+
+	/** A station reading its own pending pairing (the user code and URL unsealed), one call each. */
+	private ScenarioBuilder readers(String phase) {
+		return scenario(phase + "reader")
+			.feed(circular(this.target.watched, (pairing) -> Map.of("id", pairing[0], "key", pairing[1])))
+			.exec(http(phase + "station: GET pairing").get("/api/v1/pairings/#{id}")
+				.header("Authorization", "Bearer #{key}")
+				.check(status().is(200)));
+	}
+
+	/** A station starting a pairing for a new device: one device-code call upstream, the row and its events. */
+	private ScenarioBuilder creators(String phase) {
+		return scenario(phase + "creator").feed(circular(this.target.stationKeys, (key) -> Map.of("key", key)))
+			.exec((session) -> session.set("deviceId", "NEW-" + UUID.randomUUID().toString().substring(0, 13))
+				.set("model", this.target.model))
+			.exec(http(phase + "station: POST pairing").post("/api/v1/pairings")
+				.header("Authorization", "Bearer #{key}")
+				.body(StringBody("{\"deviceId\": \"#{deviceId}\", \"model\": \"#{model}\"}"))
+				.check(status().is(201)));
 	}
 
 	private ScenarioBuilder admins(String phase) {

@@ -46,6 +46,9 @@ final class LoadTarget {
 	/** deviceId, device key */
 	final List<String[]> devices = new ArrayList<>();
 
+	/** pairing id, the station key that started it: one pending pairing per station key */
+	final List<String[]> watched = new ArrayList<>();
+
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
 	private final String bootstrapKey;
@@ -55,7 +58,7 @@ final class LoadTarget {
 		this.bootstrapKey = bootstrapKey;
 	}
 
-	static LoadTarget start(int pairings, int devices, int stationKeys, int adminKeys) {
+	static LoadTarget start(int pairings, int devices, int stationKeys, int adminKeys, boolean watch) {
 		BenchmarkMachine.print("gateway load (Gatling)");
 		String url = System.getProperty("load.url");
 		LoadTarget target;
@@ -68,10 +71,13 @@ final class LoadTarget {
 			// the gateway's Frame.io client has in production; under load its calls to the simulator
 			// then failed. Without native transports Reactor Netty takes NIO (Gatling keeps its own).
 			System.setProperty("reactor.netty.native", "false");
+			// -Dload.engine=false: no polling, so new pairings created at a fleet's rate measure the API
+			// and not the engine polling all of them on the same cores (the engine has its own benchmark).
+			boolean engine = Boolean.parseBoolean(System.getProperty("load.engine", "true"));
 			ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
 				.withAdditionalProfiles("local", "sandbox")
 				.run("--server.port=0", "--management.server.port=0", "--logging.level.root=WARN",
-						"--logging.level.io.c2cgateway=WARN")
+						"--logging.level.io.c2cgateway=WARN", "--gateway.polling.enabled=" + engine)
 				.getApplicationContext();
 			String port = context.getEnvironment().getProperty("local.server.port");
 			long seeding = System.nanoTime();
@@ -83,11 +89,11 @@ final class LoadTarget {
 			// (its clock-skew check among others).
 			target.awaitReady("http://127.0.0.1:" + context.getEnvironment().getProperty("local.management.port"));
 		}
-		target.prepare(devices, stationKeys, adminKeys);
+		target.prepare(devices, stationKeys, adminKeys, watch);
 		return target;
 	}
 
-	private void prepare(int deviceCount, int stationCount, int adminCount) {
+	private void prepare(int deviceCount, int stationCount, int adminCount, boolean watch) {
 		call("PUT", "/api/v1/device-models/" + this.model, this.bootstrapKey,
 				"{\"clientSecret\": \"load-secret\", \"defaultClientVersion\": \"1.0.0\"}", 201);
 		for (int i = 0; i < stationCount; i++) {
@@ -116,6 +122,13 @@ final class LoadTarget {
 			}
 			String key = call("POST", "/api/v1/pairings/" + device[1] + "/device-key", device[2], "", 201).get("deviceKey");
 			this.devices.add(new String[] { device[0], key });
+		}
+		if (watch) {
+			for (String station : this.stationKeys) {
+				Map<String, String> pairing = call("POST", "/api/v1/pairings", station, "{\"deviceId\": \"LOAD-READ-"
+						+ UUID.randomUUID().toString().substring(0, 8) + "\", \"model\": \"" + this.model + "\"}", 201);
+				this.watched.add(new String[] { pairing.get("id"), station });
+			}
 		}
 		System.out.printf("ready: %d station keys, %d admin keys, %d paired devices, model %s, at %s%n", stationCount,
 				adminCount, deviceCount, this.model, this.baseUrl);
