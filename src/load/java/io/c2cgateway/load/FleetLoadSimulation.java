@@ -19,6 +19,7 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.pause;
+import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.regex;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
@@ -27,8 +28,8 @@ import static io.gatling.javaapi.http.HttpDsl.status;
 
 /**
  * The gateway's three kinds of callers at fixed arrival rates (open model: a new caller arrives on
- * schedule whatever the earlier ones are doing), each first at its rate for a warm-up whose requests
- * are named "warm-up: …", then measured:
+ * schedule whatever the earlier ones are doing), each first warmed up (climbing to its rate, then
+ * holding it; those requests are named "warm-up: …"), then measured:
  * <ul>
  * <li>stations ({@code load.station-rate}/s): start a pairing, open its SSE stream and wait for the
  * first event (the current state), approve the code in the sandbox, read the pairing every second
@@ -83,26 +84,36 @@ public class FleetLoadSimulation extends Simulation {
 	{
 		List<PopulationBuilder> populations = new ArrayList<>();
 		if (STATION_RATE > 0) {
-			populations.add(stations("warm-up: ").injectOpen(constantUsersPerSec(STATION_RATE).during(WARMUP))
+			populations.add(stations("warm-up: ").injectOpen(warmUp(STATION_RATE))
 				.andThen(stations("").injectOpen(constantUsersPerSec(STATION_RATE).during(SECONDS))));
 		}
 		if (DEVICE_RATE > 0) {
-			populations.add(devices("warm-up: ").injectOpen(constantUsersPerSec(DEVICE_RATE).during(WARMUP))
+			populations.add(devices("warm-up: ").injectOpen(warmUp(DEVICE_RATE))
 				.andThen(devices("").injectOpen(constantUsersPerSec(DEVICE_RATE).during(SECONDS))));
 		}
 		if (ADMIN_RATE > 0) {
-			populations.add(admins("warm-up: ").injectOpen(constantUsersPerSec(ADMIN_RATE).during(WARMUP))
+			populations.add(admins("warm-up: ").injectOpen(warmUp(ADMIN_RATE))
 				.andThen(admins("").injectOpen(constantUsersPerSec(ADMIN_RATE).during(SECONDS))));
 		}
 		if (READ_RATE > 0) {
-			populations.add(readers("warm-up: ").injectOpen(constantUsersPerSec(READ_RATE).during(WARMUP))
+			populations.add(readers("warm-up: ").injectOpen(warmUp(READ_RATE))
 				.andThen(readers("").injectOpen(constantUsersPerSec(READ_RATE).during(SECONDS))));
 		}
 		if (CREATE_RATE > 0) {
-			populations.add(creators("warm-up: ").injectOpen(constantUsersPerSec(CREATE_RATE).during(WARMUP))
+			populations.add(creators("warm-up: ").injectOpen(warmUp(CREATE_RATE))
 				.andThen(creators("").injectOpen(constantUsersPerSec(CREATE_RATE).during(SECONDS))));
 		}
 		setUp(populations).protocols(this.protocol);
+	}
+
+	/**
+	 * The warm-up climbs to the rate and then holds it for as long again: a cold JVM offered the full
+	 * rate at once builds a queue that is still draining when the measurement starts.
+	 */
+	private static io.gatling.javaapi.core.OpenInjectionStep[] warmUp(int rate) {
+		return new io.gatling.javaapi.core.OpenInjectionStep[] {
+				rampUsersPerSec(Math.max(1, rate / 20)).to(rate).during(WARMUP),
+				constantUsersPerSec(rate).during(WARMUP) };
 	}
 
 	private static int ceilDiv(int value, int divisor) {
