@@ -66,7 +66,7 @@ public class FleetLoadSimulation extends Simulation {
 
 	private final LoadTarget target = LoadTarget.start(Integer.getInteger("load.pairings", 100_000),
 			// A device key allows 50 requests a second, as any key: enough devices that none is throttled.
-			Math.max(10, DEVICE_RATE / 20),
+			(DEVICE_RATE > 0) ? Math.max(10, DEVICE_RATE / 20) : 0,
 			// A station's pairing is about ten calls on its key, and the stream it watched counts against
 			// the key's 20 open streams until the gateway next writes to it (up to 10 s after the close).
 			// Reads and new pairings at a fleet's rate come from a fleet of stations, each well under

@@ -74,10 +74,27 @@ final class LoadTarget {
 			// -Dload.engine=false: no polling, so new pairings created at a fleet's rate measure the API
 			// and not the engine polling all of them on the same cores (the engine has its own benchmark).
 			boolean engine = Boolean.parseBoolean(System.getProperty("load.engine", "true"));
+			// -Dload.upstream=separate: Frame.io is a stand-in on its own port instead of the built-in
+			// simulator, which answers on the gateway's own servlet threads. New pairings at hundreds a
+			// second then starve themselves: every worker waits for a device-code answer that needs a
+			// worker (seen: all 200 blocked in PairingService.start, every call a 504).
+			String upstream = System.getProperty("load.upstream", "simulator");
+			if (!engine && devices > 0) {
+				throw new IllegalArgumentException(
+						"-Dload.engine=false leaves nobody to authorize the devices the device scenario needs: set -Dload.device-rate=0");
+			}
+			List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+					"--logging.level.root=WARN", "--logging.level.io.c2cgateway=WARN", "--gateway.polling.enabled=" + engine));
+			if (upstream.equals("separate")) {
+				if (devices > 0) {
+					throw new IllegalArgumentException("-Dload.upstream=separate approves no codes, so nothing can be paired"
+							+ " for the device scenario: set -Dload.device-rate=0 and -Dload.station-rate=0");
+				}
+				arguments.add("--gateway.frameio.base-url=" + StandIn.start());
+			}
 			ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
 				.withAdditionalProfiles("local", "sandbox")
-				.run("--server.port=0", "--management.server.port=0", "--logging.level.root=WARN",
-						"--logging.level.io.c2cgateway=WARN", "--gateway.polling.enabled=" + engine)
+				.run(arguments.toArray(String[]::new))
 				.getApplicationContext();
 			String port = context.getEnvironment().getProperty("local.server.port");
 			long seeding = System.nanoTime();
