@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -77,14 +80,33 @@ public class DeviceModelService {
 	 * read serves, so polls go on through a database outage or an exhausted pool.
 	 */
 	public UpstreamSettings upstreamSettings(String model) {
+		return upstreamSettings(model, () -> this.models.findById(model)
+			.map((entity) -> new Sealed(entity.clientSecretEnc(), entity.view().scope())));
+	}
+
+	/**
+	 * As {@link #upstreamSettings(String)}, a cache miss read through {@code database} instead of the
+	 * shared pool: the poll engine passes its own pool, so a shared pool taken by a flood of slow
+	 * requests cannot hold the engine's thread on every model it has not read yet (a pairing taken
+	 * over from another replica, say) for a connection timeout each.
+	 */
+	public UpstreamSettings upstreamSettings(String model, DataSource database) {
+		return upstreamSettings(model, () -> JdbcClient.create(database)
+			.sql("select client_secret_enc, scope from device_model where model = ?")
+			.param(model)
+			.query((rs, row) -> new Sealed(rs.getString("client_secret_enc"), rs.getString("scope")))
+			.optional());
+	}
+
+	private UpstreamSettings upstreamSettings(String model, Supplier<Optional<Sealed>> read) {
 		long now = System.nanoTime();
 		CachedSecret cached = this.secrets.get(model);
 		if (cached != null && now - cached.loadedAtNanos() < SECRET_CACHE_TTL.toNanos()) {
 			return cached.settings();
 		}
-		DeviceModel entity;
+		Sealed sealed;
 		try {
-			entity = this.models.findById(model).orElseThrow(() -> new UnknownModelException(model));
+			sealed = read.get().orElseThrow(() -> new UnknownModelException(model));
 		}
 		catch (DataAccessException | TransactionException ex) {
 			if (cached != null) {
@@ -92,10 +114,13 @@ public class DeviceModelService {
 			}
 			throw ex;
 		}
-		Secret secret = this.box.open(entity.clientSecretEnc(), "device_model", "client_secret", model);
-		UpstreamSettings settings = new UpstreamSettings(secret, entity.view().scope());
+		Secret secret = this.box.open(sealed.clientSecretEnc(), "device_model", "client_secret", model);
+		UpstreamSettings settings = new UpstreamSettings(secret, sealed.scope());
 		this.secrets.put(model, new CachedSecret(settings, now));
 		return settings;
+	}
+
+	private record Sealed(String clientSecretEnc, String scope) {
 	}
 
 	/** A model's client secret and scope. */

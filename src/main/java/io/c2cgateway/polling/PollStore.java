@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import javax.sql.DataSource;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -58,6 +60,11 @@ class PollStore {
 	/** The shared pool, for engines built by hand that make their own {@code PairingTransitions}. */
 	JdbcTemplate shared() {
 		return this.shared;
+	}
+
+	/** The engine's own pool. */
+	DataSource engineDatabase() {
+		return this.jdbc.getDataSource();
 	}
 
 	void register(String owner, Duration ttl) {

@@ -3,6 +3,8 @@ package io.c2cgateway.polling;
 import java.time.Clock;
 import java.time.Instant;
 
+import javax.sql.DataSource;
+
 import reactor.core.publisher.Mono;
 
 import io.c2cgateway.devicemodel.DeviceModelService;
@@ -25,15 +27,19 @@ final class StepRunner {
 
 	private final Clock clock;
 
-	StepRunner(FrameioClient frameio, DeviceModelService models, Clock clock) {
+	/** The engine's own pool: where a model's secret is read when the cache misses. */
+	private final DataSource database;
+
+	StepRunner(FrameioClient frameio, DeviceModelService models, Clock clock, DataSource database) {
 		this.frameio = frameio;
 		this.models = models;
 		this.clock = clock;
+		this.database = database;
 	}
 
 	/**
 	 * Called on the engine's thread, which may block: the model's secret is looked up here (a JDBC
-	 * read when the cache misses), never inside the reactive chain, which runs on Netty's event loop.
+	 * read on the engine's own pool when the cache misses), never inside the reactive chain, which runs on Netty's event loop.
 	 */
 	Mono<Step> run(Tracked pairing, Instant now) {
 		if (pairing.codeIsDead(now) && PollRules.mustExpire(pairing, now)) {
@@ -41,7 +47,7 @@ final class StepRunner {
 		}
 		DeviceModelService.UpstreamSettings settings;
 		try {
-			settings = this.models.upstreamSettings(pairing.model);
+			settings = this.models.upstreamSettings(pairing.model, this.database);
 		}
 		catch (RuntimeException ex) {
 			return Mono.just(pairing.codeIsDead(now) ? new Step.Renew(pairing, internalFailure(), this.clock.instant())

@@ -15,6 +15,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
+import io.c2cgateway.support.Api;
 import io.c2cgateway.support.IntegrationTest;
 import io.c2cgateway.support.TestDatabase;
 import tools.jackson.databind.JsonNode;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every connection of the shared pool taken, as a flood of slow requests would: the engine keeps
- * its lease and its schedule on its own pool, and what needs the shared pool (an authorization
+ * its lease and its schedule on its own pool (reading there a model's secret it does not hold), and what needs the shared pool (an authorization
  * with its custody and audit writes) waits and is written once a connection is free.
  */
 class PoolStarvationTests extends IntegrationTest {
@@ -43,6 +44,12 @@ class PoolStarvationTests extends IntegrationTest {
 		this.engine.runOnce();
 		String owner = row(waitingId).get("lease_owner").toString();
 		this.simulator.approve(approvedPairing.path("userCode").asString());
+		// The model changes, so this replica no longer holds its secret: the engine has to read it
+		// again while the shared pool has nothing to give (as for a pairing taken over from another
+		// replica), and must do so on its own pool.
+		Api.Response changed = admin().put("/api/v1/device-models/" + model,
+				"{\"clientSecret\": \"secret-of-" + model + "\", \"defaultClientVersion\": \"1.0.0\"}");
+		assertThat(changed.status()).as(changed.body()).isEqualTo(200);
 
 		List<Connection> taken = takeEveryConnection();
 		long started = System.nanoTime();
