@@ -67,12 +67,7 @@ class PairingConfiguration {
 	 */
 	@Bean(defaultCandidate = false)
 	SimpleAsyncTaskExecutor pairingChangeListenerExecutor(SimpleAsyncTaskExecutorBuilder builder) {
-		SimpleAsyncTaskExecutor executor = builder.threadNamePrefix("pairing-change-listener-")
-			.concurrencyLimit(null)
-			.taskTerminationTimeout(Duration.ZERO)
-			.build();
-		executor.setDaemon(true);
-		return executor;
+		return threadPerTask(builder, "pairing-change-listener-");
 	}
 
 	/**
@@ -102,7 +97,12 @@ class PairingConfiguration {
 	 */
 	@Bean(defaultCandidate = false)
 	SimpleAsyncTaskExecutor pairingEventsSendExecutor(SimpleAsyncTaskExecutorBuilder builder) {
-		SimpleAsyncTaskExecutor executor = builder.threadNamePrefix("pairing-events-send-")
+		return threadPerTask(builder, "pairing-events-send-");
+	}
+
+	/** A daemon thread for each task, no limit, not waited for when the context closes. */
+	private static SimpleAsyncTaskExecutor threadPerTask(SimpleAsyncTaskExecutorBuilder builder, String prefix) {
+		SimpleAsyncTaskExecutor executor = builder.threadNamePrefix(prefix)
 			.concurrencyLimit(null)
 			.taskTerminationTimeout(Duration.ZERO)
 			.build();
