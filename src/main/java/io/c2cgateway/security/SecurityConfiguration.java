@@ -13,6 +13,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
@@ -74,6 +75,18 @@ class SecurityConfiguration {
 						"The request URL is not allowed: it holds an encoded or ambiguous path segment"));
 			}
 		};
+	}
+
+	/**
+	 * Spring Security neither observes its filters, authentications nor authorizations. With an
+	 * observation registry present it otherwise wraps each filter of both chains in a decorator that
+	 * starts and stops an observation around it on every request; turning the observations off by
+	 * property made them no-ops but kept the wrapping. Nothing reads those meters or spans; the
+	 * request's own observation ({@code http.server.requests}) is unaffected.
+	 */
+	@Bean
+	SecurityObservationSettings noSecurityObservations() {
+		return SecurityObservationSettings.noObservations();
 	}
 
 	/** Keeps Boot from creating a default user with a generated password (and logging it). */
