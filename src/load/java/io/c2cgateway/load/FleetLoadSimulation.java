@@ -74,6 +74,11 @@ public class FleetLoadSimulation extends Simulation {
 			Math.max(Math.max(4, STATION_RATE * 2), Math.max(ceilDiv(READ_RATE, 25), ceilDiv(CREATE_RATE, 25))),
 			Math.max(2, ADMIN_RATE / 20), READ_RATE > 0);
 
+	{
+		// -Dload.prewarm-seconds: callers that wait for each answer, before any fixed-rate load.
+		this.target.warmUp(Integer.getInteger("load.prewarm-seconds", 60), CREATE_RATE > 0);
+	}
+
 	private final HttpProtocolBuilder protocol = http.baseUrl(this.target.baseUrl)
 		.acceptHeader("application/json")
 		.contentTypeHeader("application/json")
@@ -104,6 +109,24 @@ public class FleetLoadSimulation extends Simulation {
 				.andThen(creators("").injectOpen(constantUsersPerSec(CREATE_RATE).during(SECONDS))));
 		}
 		setUp(populations).protocols(this.protocol);
+	}
+
+	private WakeUpProbe probe;
+
+	@Override
+	public void before() {
+		// The measured window starts when the warm-ups end: a climb and a hold of load.warmup-seconds each.
+		this.probe = WakeUpProbe.start(2 * WARMUP, SECONDS, this.target.gatewayProcess);
+	}
+
+	@Override
+	public void after() {
+		try {
+			System.out.println(this.probe.report());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**

@@ -6,7 +6,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,10 +19,12 @@ import javax.sql.DataSource;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import io.c2cgateway.C2cGatewayApplication;
 import io.c2cgateway.support.BenchmarkMachine;
 import io.c2cgateway.support.FleetSeed;
+import io.c2cgateway.support.GatewayProcess;
 import io.c2cgateway.support.TestDatabase;
 
 /**
@@ -32,6 +36,18 @@ import io.c2cgateway.support.TestDatabase;
  * paired devices with their device keys, through the API.
  */
 final class LoadTarget {
+
+	/** The local profile's development keys (src/test/resources/application-local.yml): never used elsewhere. */
+	private static final String DEVELOPMENT_CRYPTO_KEYS = "dev1:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk=";
+
+	private static final String DEVELOPMENT_ADMIN_KEY = "local-admin-key-for-development-only";
+
+	/**
+	 * As the container image runs it (Dockerfile), with a fixed heap instead of a share of the pod's
+	 * memory. The process's classpath is this JVM's (less the test classes), so Gatling's io_uring
+	 * transport is on it too: the same reason as below to keep Reactor Netty off native transports.
+	 */
+	private static final String GATEWAY_JVM = "-XX:+UseG1GC -Xmx1g -XX:+ExitOnOutOfMemoryError -Dreactor.netty.native=false";
 
 	private static final Pattern FIELD = Pattern.compile("\"(id|key|deviceKey|userCode|status)\"\\s*:\\s*\"([^\"]*)\"");
 
@@ -48,6 +64,9 @@ final class LoadTarget {
 
 	/** pairing id, the station key that started it: one pending pairing per station key */
 	final List<String[]> watched = new ArrayList<>();
+
+	/** The gateway when this run started it as a process of its own, else null. */
+	ProcessHandle gatewayProcess;
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -83,31 +102,109 @@ final class LoadTarget {
 				throw new IllegalArgumentException(
 						"-Dload.engine=false leaves nobody to authorize the devices the device scenario needs: set -Dload.device-rate=0");
 			}
-			List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
-					"--logging.level.root=WARN", "--logging.level.io.c2cgateway=WARN", "--gateway.polling.enabled=" + engine));
+			String frameio = null;
 			if (upstream.equals("separate")) {
 				if (devices > 0) {
 					throw new IllegalArgumentException("-Dload.upstream=separate approves no codes, so nothing can be paired"
 							+ " for the device scenario: set -Dload.device-rate=0 and -Dload.station-rate=0");
 				}
-				arguments.add("--gateway.frameio.base-url=" + StandIn.start());
+				frameio = StandIn.start();
 			}
-			ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
-				.withAdditionalProfiles("local", "sandbox")
-				.run(arguments.toArray(String[]::new))
-				.getApplicationContext();
-			String port = context.getEnvironment().getProperty("local.server.port");
+			// -Dload.gateway=process (the default): the gateway is a process of its own, started as the
+			// container starts it (its main class, G1, its own heap), so the load generator's allocations
+			// and collections are not the gateway's. -Dload.gateway=in-jvm: started inside this JVM, one
+			// heap for both (how the first runs in docs/benchmarks.md were made).
+			String where = System.getProperty("load.gateway", "process");
+			String port;
+			String managementPort;
+			DataSource database;
+			ProcessHandle handle = null;
+			if (where.equals("process")) {
+				Map<String, String> environment = new HashMap<>();
+				environment.put("SPRING_PROFILES_ACTIVE", "sandbox");
+				environment.put("GATEWAY_INSTANCE_ID", "load");
+				environment.put("GATEWAY_CRYPTO_KEYS", DEVELOPMENT_CRYPTO_KEYS);
+				environment.put("GATEWAY_SECURITY_BOOTSTRAP_ADMIN_KEY", DEVELOPMENT_ADMIN_KEY);
+				environment.put("GATEWAY_POLLING_ENABLED", String.valueOf(engine));
+				environment.put("LOGGING_LEVEL_ROOT", "WARN");
+				environment.put("LOGGING_LEVEL_IO_C2CGATEWAY", "WARN");
+				managementPort = String.valueOf(freePort());
+				environment.put("MANAGEMENT_SERVER_PORT", managementPort);
+				if (frameio != null) {
+					environment.put("GATEWAY_FRAMEIO_BASE_URL", frameio);
+				}
+				// -Dload.gateway-env=NAME=value,NAME=value: settings of the gateway under load, as a deployment sets them.
+				for (String setting : System.getProperty("load.gateway-env", "").split(",")) {
+					if (!setting.isBlank()) {
+						String[] pair = setting.split("=", 2);
+						environment.put(pair[0].trim(), pair[1].trim());
+					}
+				}
+				List<String> jvm = List.of(System.getProperty("load.gateway-jvm", GATEWAY_JVM).trim().split("\\s+"));
+				Path log = Path.of("target", "gatling", "gateway-" + System.currentTimeMillis() + ".log");
+				GatewayProcess process = startProcess(jvm, environment, log);
+				System.out.printf("gateway process %d (%s), log %s%n", process.pid(), String.join(" ", jvm), log);
+				port = String.valueOf(process.port());
+				handle = ProcessHandle.of(process.pid()).orElse(null);
+				database = dataSource(TestDatabase.properties());
+			}
+			else {
+				List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+						"--logging.level.root=WARN", "--logging.level.io.c2cgateway=WARN",
+						"--gateway.polling.enabled=" + engine));
+				if (frameio != null) {
+					arguments.add("--gateway.frameio.base-url=" + frameio);
+				}
+				ConfigurableApplicationContext context = SpringApplication.from(C2cGatewayApplication::main)
+					.withAdditionalProfiles("local", "sandbox")
+					.run(arguments.toArray(String[]::new))
+					.getApplicationContext();
+				port = context.getEnvironment().getProperty("local.server.port");
+				managementPort = context.getEnvironment().getProperty("local.management.port");
+				database = context.getBean(DataSource.class);
+			}
 			long seeding = System.nanoTime();
-			FleetSeed.write(context.getBean(DataSource.class), pairings, Instant.now());
+			FleetSeed.write(database, pairings, Instant.now());
 			System.out.printf("seeded %,d pairings and %,d devices in %.1f s%n", pairings, FleetSeed.devices(pairings),
 					(System.nanoTime() - seeding) / 1e9);
-			target = new LoadTarget("http://127.0.0.1:" + port, "local-admin-key-for-development-only");
+			target = new LoadTarget("http://127.0.0.1:" + port, DEVELOPMENT_ADMIN_KEY);
+			target.gatewayProcess = handle;
 			// The seeding keeps the database busy; the replica claims work once it is ready again
 			// (its clock-skew check among others).
-			target.awaitReady("http://127.0.0.1:" + context.getEnvironment().getProperty("local.management.port"));
+			target.awaitReady("http://127.0.0.1:" + managementPort);
 		}
 		target.prepare(devices, stationKeys, adminKeys, watch);
 		return target;
+	}
+
+	private static GatewayProcess startProcess(List<String> jvm, Map<String, String> environment, Path log) {
+		try {
+			GatewayProcess process = GatewayProcess.start(jvm, environment, log);
+			process.awaitReady(Duration.ofSeconds(180));
+			return process;
+		}
+		catch (java.io.IOException ex) {
+			throw new IllegalStateException("The gateway process did not start", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static int freePort() {
+		try {
+			return GatewayProcess.freePort();
+		}
+		catch (java.io.IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The seeding's own connection to the database the gateway process uses. */
+	private static DataSource dataSource(Map<String, String> properties) {
+		return new DriverManagerDataSource(properties.get("spring.datasource.url"),
+				properties.get("spring.datasource.username"), properties.get("spring.datasource.password"));
 	}
 
 	private void prepare(int deviceCount, int stationCount, int adminCount, boolean watch) {
@@ -149,6 +246,81 @@ final class LoadTarget {
 		}
 		System.out.printf("ready: %d station keys, %d admin keys, %d paired devices, model %s, at %s%n", stationCount,
 				adminCount, deviceCount, this.model, this.baseUrl);
+	}
+
+	/**
+	 * Calls the gateway as the scenarios will, from a few threads each waiting for its answer, for
+	 * {@code seconds}: a JVM that has just started runs its first minute on the interpreter and its
+	 * compilers, at a fraction of its later speed, and an open-model warm-up offered that JVM
+	 * hundreds of calls a second built a queue of thousands that was still draining when the
+	 * measurement began (seen: 4,101 calls in flight 20 s into a read run's warm-up). Waiting for
+	 * each answer cannot build a queue. New pairings only when {@code create}: each is a pairing more.
+	 */
+	void warmUp(int seconds, boolean create) {
+		if (seconds <= 0 || warmUpCalls(create).isEmpty()) {
+			return;
+		}
+		List<java.util.function.LongConsumer> kinds = warmUpCalls(create);
+		long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+		java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+		List<Thread> threads = new ArrayList<>();
+		for (int t = 0; t < 4; t++) {
+			int offset = t;
+			Thread thread = new Thread(() -> {
+				for (long i = offset; System.nanoTime() < deadline; i += 4) {
+					try {
+						kinds.get((int) ((i / 4) % kinds.size())).accept(i);
+						calls.incrementAndGet();
+					}
+					catch (IllegalStateException ex) {
+						if (!String.valueOf(ex.getMessage()).endsWith("answered 429")) {
+							throw ex;
+						}
+						// A key's own budget (50 a second): this caller waits, as a station would.
+						pause();
+					}
+				}
+			}, "gateway-warm-up-" + t);
+			thread.start();
+			threads.add(thread);
+		}
+		for (Thread thread : threads) {
+			try {
+				thread.join();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+		System.out.printf("warmed the gateway up with %,d calls in %d s, each awaited%n", calls.get(), seconds);
+	}
+
+	/** The kinds of call the warm-up makes, of those this run has the keys and records for. */
+	private List<java.util.function.LongConsumer> warmUpCalls(boolean create) {
+		List<java.util.function.LongConsumer> kinds = new ArrayList<>();
+		if (!this.watched.isEmpty()) {
+			kinds.add((i) -> {
+				String[] pairing = this.watched.get((int) (i % this.watched.size()));
+				call("GET", "/api/v1/pairings/" + pairing[0], pairing[1], null, 200);
+			});
+		}
+		if (!this.devices.isEmpty()) {
+			kinds.add((i) -> {
+				String[] device = this.devices.get((int) (i % this.devices.size()));
+				call("POST", "/api/v1/devices/" + device[0] + "/access-token", device[1], "", 200);
+			});
+		}
+		if (create) {
+			kinds.add((i) -> call("POST", "/api/v1/pairings", this.stationKeys.get((int) (i % this.stationKeys.size())),
+					"{\"deviceId\": \"WARM-" + UUID.randomUUID().toString().substring(0, 13) + "\", \"model\": \""
+							+ this.model + "\"}",
+					201));
+		}
+		if (!this.adminKeys.isEmpty()) {
+			kinds.add((i) -> call("GET", "/api/v1/pairings?status=FAILED", this.adminKeys.get(0), null, 200));
+		}
+		return kinds;
 	}
 
 	private void awaitReady(String managementUrl) {

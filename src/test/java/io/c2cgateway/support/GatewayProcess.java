@@ -59,11 +59,17 @@ public final class GatewayProcess implements AutoCloseable {
 	 * {@code MANAGEMENT_SERVER_PORT} in {@code environment}, readiness is awaited on that port.
 	 */
 	public static GatewayProcess start(Map<String, String> environment, Path log) throws IOException {
+		// A small heap and the C1 compiler only: starts faster on a small machine, enough for a test.
+		return start(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), environment, log);
+	}
+
+	/** As {@link #start(Map, Path)}, with these JVM options instead of a test's (a load run's, say). */
+	public static GatewayProcess start(List<String> jvmOptions, Map<String, String> environment, Path log)
+			throws IOException {
 		int port = freePort();
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		// A small heap and the C1 compiler only: starts faster on a small machine, enough for a test.
-		command.addAll(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+		command.addAll(jvmOptions);
 		command.add("-cp");
 		command.add(applicationClassPath());
 		command.add(C2cGatewayApplication.class.getName());
