@@ -116,7 +116,8 @@ public class FleetLoadSimulation extends Simulation {
 	@Override
 	public void before() {
 		// The measured window starts when the warm-ups end: a climb and a hold of load.warmup-seconds each.
-		this.probe = WakeUpProbe.start(2 * WARMUP, SECONDS, this.target.gatewayProcess);
+		this.probe = WakeUpProbe.start(2 * WARMUP, SECONDS, this.target.gatewayProcess,
+				(this.target.managementUrl != null) ? new ServerSideLatency(this.target.managementUrl) : null);
 	}
 
 	@Override

@@ -68,6 +68,9 @@ final class LoadTarget {
 	/** The gateway when this run started it as a process of its own, else null. */
 	ProcessHandle gatewayProcess;
 
+	/** Where the gateway this run started answers actuator, else null. */
+	String managementUrl;
+
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
 	private final String bootstrapKey;
@@ -130,6 +133,8 @@ final class LoadTarget {
 				environment.put("LOGGING_LEVEL_IO_C2CGATEWAY", "WARN");
 				managementPort = String.valueOf(freePort());
 				environment.put("MANAGEMENT_SERVER_PORT", managementPort);
+				// Its own request times as a histogram, read at the measured window's start and end.
+				environment.put("SPRING_APPLICATION_JSON", ServerSideLatency.SETTINGS);
 				if (frameio != null) {
 					environment.put("GATEWAY_FRAMEIO_BASE_URL", frameio);
 				}
@@ -151,7 +156,10 @@ final class LoadTarget {
 			else {
 				List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
 						"--logging.level.root=WARN", "--logging.level.io.c2cgateway=WARN",
-						"--gateway.polling.enabled=" + engine));
+						"--gateway.polling.enabled=" + engine,
+						"--management.metrics.distribution.percentiles-histogram.http.server.requests=true",
+						"--management.metrics.distribution.minimum-expected-value.http.server.requests=100us",
+						"--management.metrics.distribution.maximum-expected-value.http.server.requests=1s"));
 				if (frameio != null) {
 					arguments.add("--gateway.frameio.base-url=" + frameio);
 				}
@@ -169,6 +177,7 @@ final class LoadTarget {
 					(System.nanoTime() - seeding) / 1e9);
 			target = new LoadTarget("http://127.0.0.1:" + port, DEVELOPMENT_ADMIN_KEY);
 			target.gatewayProcess = handle;
+			target.managementUrl = "http://127.0.0.1:" + managementPort;
 			// The seeding keeps the database busy; the replica claims work once it is ready again
 			// (its clock-skew check among others).
 			target.awaitReady("http://127.0.0.1:" + managementPort);

@@ -2,6 +2,8 @@ package io.c2cgateway.load;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -33,8 +35,16 @@ final class WakeUpProbe {
 
 	private Duration gatewayCpuAtEnd;
 
-	private WakeUpProbe(long startNanos, long endNanos, int capacity, ProcessHandle gateway) {
+	/** The gateway's histogram of its own request times, when this run can read it. */
+	private final ServerSideLatency server;
+
+	private Map<String, TreeMap<Double, Double>> serverAtStart;
+
+	private Map<String, TreeMap<Double, Double>> serverAtEnd;
+
+	private WakeUpProbe(long startNanos, long endNanos, int capacity, ProcessHandle gateway, ServerSideLatency server) {
 		this.gateway = gateway;
+		this.server = server;
 		this.startNanos = startNanos;
 		this.endNanos = endNanos;
 		this.lateness = new long[capacity];
@@ -43,10 +53,10 @@ final class WakeUpProbe {
 	}
 
 	/** Measures from {@code delaySeconds} from now for {@code seconds}. */
-	static WakeUpProbe start(int delaySeconds, int seconds, ProcessHandle gateway) {
+	static WakeUpProbe start(int delaySeconds, int seconds, ProcessHandle gateway, ServerSideLatency server) {
 		long now = System.nanoTime();
 		WakeUpProbe probe = new WakeUpProbe(now + TimeUnit.SECONDS.toNanos(delaySeconds),
-				now + TimeUnit.SECONDS.toNanos(delaySeconds + seconds), seconds * 1000 + 1000, gateway);
+				now + TimeUnit.SECONDS.toNanos(delaySeconds + seconds), seconds * 1000 + 1000, gateway, server);
 		probe.thread.start();
 		return probe;
 	}
@@ -56,6 +66,7 @@ final class WakeUpProbe {
 			long before = System.nanoTime();
 			if (before >= this.endNanos || this.count == this.lateness.length) {
 				this.gatewayCpuAtEnd = gatewayCpu();
+				this.serverAtEnd = (this.server != null) ? this.server.snapshot() : null;
 				return;
 			}
 			LockSupport.parkNanos(SLEEP_NANOS);
@@ -63,6 +74,7 @@ final class WakeUpProbe {
 			if (before >= this.startNanos) {
 				if (this.count == 0) {
 					this.gatewayCpuAtStart = gatewayCpu();
+					this.serverAtStart = (this.server != null) ? this.server.snapshot() : null;
 				}
 				this.lateness[this.count++] = after - before - SLEEP_NANOS;
 			}
@@ -85,6 +97,11 @@ final class WakeUpProbe {
 			double seconds = (this.endNanos - this.startNanos) / 1e9;
 			line += String.format("%ngateway process CPU in the measured window: %.2f cores",
 					this.gatewayCpuAtEnd.minus(this.gatewayCpuAtStart).toNanos() / 1e9 / seconds);
+		}
+		if (this.serverAtStart != null && this.serverAtEnd != null) {
+			for (String route : ServerSideLatency.report(this.serverAtStart, this.serverAtEnd)) {
+				line += System.lineSeparator() + route;
+			}
 		}
 		return line;
 	}
