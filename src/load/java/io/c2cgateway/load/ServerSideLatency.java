@@ -84,7 +84,7 @@ final class ServerSideLatency {
 			if (total < 100) {
 				return;
 			}
-			lines.add(String.format("gateway's own time (http.server.requests, measured window) %s: %,.0f answers, p50 ≤ %s, p95 ≤ %s, p99 ≤ %s, p99.9 ≤ %s ms",
+			lines.add(String.format("gateway's own time (http.server.requests, measured window) %s: %,.0f answers, p50 %s, p95 %s, p99 %s, p99.9 %s ms",
 					route, total, bound(window, total, 0.50), bound(window, total, 0.95), bound(window, total, 0.99),
 					bound(window, total, 0.999)));
 		});
@@ -94,10 +94,10 @@ final class ServerSideLatency {
 	private static String bound(TreeMap<Double, Double> window, double total, double quantile) {
 		for (Map.Entry<Double, Double> entry : window.entrySet()) {
 			if (entry.getValue() >= quantile * total) {
-				return entry.getKey().isInfinite() ? "∞" : String.format("%.2f", entry.getKey() * 1000);
+				return entry.getKey().isInfinite() ? "> 1000" : String.format("≤ %.2f", entry.getKey() * 1000);
 			}
 		}
-		return "∞";
+		return "> 1000";
 	}
 
 }
