@@ -64,7 +64,10 @@ public class DeviceModelService {
 		this.clock = clock;
 	}
 
-	@Transactional(readOnly = true)
+	/**
+	 * One row by its key, so no transaction: every new pairing asks, and a read-only transaction
+	 * around it only added a commit round trip.
+	 */
 	public Optional<DeviceModelView> find(String model) {
 		return this.models.findById(model).map(DeviceModel::view);
 	}
