@@ -88,27 +88,21 @@ public class FleetLoadSimulation extends Simulation {
 
 	{
 		List<PopulationBuilder> populations = new ArrayList<>();
-		if (STATION_RATE > 0) {
-			populations.add(stations("warm-up: ").injectOpen(warmUp(STATION_RATE))
-				.andThen(stations("").injectOpen(constantUsersPerSec(STATION_RATE).during(SECONDS))));
-		}
-		if (DEVICE_RATE > 0) {
-			populations.add(devices("warm-up: ").injectOpen(warmUp(DEVICE_RATE))
-				.andThen(devices("").injectOpen(constantUsersPerSec(DEVICE_RATE).during(SECONDS))));
-		}
-		if (ADMIN_RATE > 0) {
-			populations.add(admins("warm-up: ").injectOpen(warmUp(ADMIN_RATE))
-				.andThen(admins("").injectOpen(constantUsersPerSec(ADMIN_RATE).during(SECONDS))));
-		}
-		if (READ_RATE > 0) {
-			populations.add(readers("warm-up: ").injectOpen(warmUp(READ_RATE))
-				.andThen(readers("").injectOpen(constantUsersPerSec(READ_RATE).during(SECONDS))));
-		}
-		if (CREATE_RATE > 0) {
-			populations.add(creators("warm-up: ").injectOpen(warmUp(CREATE_RATE))
-				.andThen(creators("").injectOpen(constantUsersPerSec(CREATE_RATE).during(SECONDS))));
-		}
+		addPopulation(populations, STATION_RATE, this::stations);
+		addPopulation(populations, DEVICE_RATE, this::devices);
+		addPopulation(populations, ADMIN_RATE, this::admins);
+		addPopulation(populations, READ_RATE, this::readers);
+		addPopulation(populations, CREATE_RATE, this::creators);
 		setUp(populations).protocols(this.protocol);
+	}
+
+	/** A scenario at {@code rate} a second, its warm-up first (requests named "warm-up: …"); none at 0. */
+	private static void addPopulation(List<PopulationBuilder> populations, int rate,
+			java.util.function.Function<String, ScenarioBuilder> scenario) {
+		if (rate > 0) {
+			populations.add(scenario.apply("warm-up: ").injectOpen(warmUp(rate))
+				.andThen(scenario.apply("").injectOpen(constantUsersPerSec(rate).during(SECONDS))));
+		}
 	}
 
 	private WakeUpProbe probe;

@@ -156,10 +156,7 @@ final class LoadTarget {
 			else {
 				List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
 						"--logging.level.root=WARN", "--logging.level.io.c2cgateway=WARN",
-						"--gateway.polling.enabled=" + engine,
-						"--management.metrics.distribution.percentiles-histogram.http.server.requests=true",
-						"--management.metrics.distribution.minimum-expected-value.http.server.requests=100us",
-						"--management.metrics.distribution.maximum-expected-value.http.server.requests=1s"));
+						"--gateway.polling.enabled=" + engine, "--spring.application.json=" + ServerSideLatency.SETTINGS));
 				if (frameio != null) {
 					arguments.add("--gateway.frameio.base-url=" + frameio);
 				}
@@ -266,27 +263,31 @@ final class LoadTarget {
 	 * each answer cannot build a queue. New pairings only when {@code create}: each is a pairing more.
 	 */
 	void warmUp(int seconds, boolean create) {
-		if (seconds <= 0 || warmUpCalls(create).isEmpty()) {
+		List<java.util.function.LongConsumer> kinds = warmUpCalls(create);
+		if (seconds <= 0 || kinds.isEmpty()) {
 			return;
 		}
-		List<java.util.function.LongConsumer> kinds = warmUpCalls(create);
+		java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic.AtomicReference<>();
 		long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
 		java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 		List<Thread> threads = new ArrayList<>();
 		for (int t = 0; t < 4; t++) {
 			int offset = t;
 			Thread thread = new Thread(() -> {
-				for (long i = offset; System.nanoTime() < deadline; i += 4) {
+				for (long i = offset; System.nanoTime() < deadline && failed.get() == null; i += 4) {
 					try {
 						kinds.get((int) ((i / 4) % kinds.size())).accept(i);
 						calls.incrementAndGet();
 					}
-					catch (IllegalStateException ex) {
-						if (!String.valueOf(ex.getMessage()).endsWith("answered 429")) {
-							throw ex;
+					catch (Answered ex) {
+						if (ex.status != 429) {
+							failed.compareAndSet(null, ex);
 						}
 						// A key's own budget (50 a second): this caller waits, as a station would.
 						pause();
+					}
+					catch (RuntimeException ex) {
+						failed.compareAndSet(null, ex);
 					}
 				}
 			}, "gateway-warm-up-" + t);
@@ -301,6 +302,9 @@ final class LoadTarget {
 				Thread.currentThread().interrupt();
 				throw new IllegalStateException(ex);
 			}
+		}
+		if (failed.get() != null) {
+			throw failed.get();
 		}
 		System.out.printf("warmed the gateway up with %,d calls in %d s, each awaited%n", calls.get(), seconds);
 	}
@@ -381,7 +385,7 @@ final class LoadTarget {
 			}
 			boolean ok = (expected == 0) ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
 			if (!ok) {
-				throw new IllegalStateException(method + " " + path + " answered " + response.statusCode());
+				throw new Answered(method + " " + path, response.statusCode());
 			}
 			Map<String, String> fields = new java.util.HashMap<>();
 			Matcher matcher = FIELD.matcher(response.body());
@@ -407,6 +411,18 @@ final class LoadTarget {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/** A set-up call answered with a status it did not expect. */
+	static final class Answered extends IllegalStateException {
+
+		final int status;
+
+		Answered(String call, int status) {
+			super(call + " answered " + status);
+			this.status = status;
+		}
+
 	}
 
 }

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class ServerSideLatency {
 
-	/** The histogram the load run switches on (SPRING_APPLICATION_JSON of the gateway process). */
+	/** The histogram the load run switches on, as {@code spring.application.json} of the gateway. */
 	static final String SETTINGS = "{\"management.metrics.distribution.percentiles-histogram.http.server.requests\": true,"
 			+ " \"management.metrics.distribution.minimum-expected-value.http.server.requests\": \"100us\","
 			+ " \"management.metrics.distribution.maximum-expected-value.http.server.requests\": \"1s\"}";
