@@ -4,9 +4,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -146,9 +147,13 @@ final class LoadTarget {
 					}
 				}
 				List<String> jvm = List.of(System.getProperty("load.gateway-jvm", GATEWAY_JVM).trim().split("\\s+"));
+				// -Dload.gateway-java=<a Java home>: the runtime the gateway runs on, by default this
+				// JVM's. The container image ships a newer one than the release the code is built for.
+				Path java = Path.of(System.getProperty("load.gateway-java", System.getProperty("java.home")));
 				Path log = Path.of("target", "gatling", "gateway-" + System.currentTimeMillis() + ".log");
-				GatewayProcess process = startProcess(jvm, environment, log);
-				System.out.printf("gateway process %d (%s), log %s%n", process.pid(), String.join(" ", jvm), log);
+				GatewayProcess process = startProcess(java, jvm, environment, log);
+				System.out.printf("gateway process %d (Java %s, %s), log %s%n", process.pid(),
+						javaVersion(java), String.join(" ", jvm), log);
 				port = String.valueOf(process.port());
 				handle = ProcessHandle.of(process.pid()).orElse(null);
 				database = dataSource(TestDatabase.properties());
@@ -183,9 +188,10 @@ final class LoadTarget {
 		return target;
 	}
 
-	private static GatewayProcess startProcess(List<String> jvm, Map<String, String> environment, Path log) {
+	private static GatewayProcess startProcess(Path java, List<String> jvm, Map<String, String> environment,
+			Path log) {
 		try {
-			GatewayProcess process = GatewayProcess.start(jvm, environment, log);
+			GatewayProcess process = GatewayProcess.start(java, jvm, environment, log);
 			process.awaitReady(Duration.ofSeconds(180));
 			return process;
 		}
@@ -195,6 +201,21 @@ final class LoadTarget {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The version a Java home declares in its {@code release} file. */
+	private static String javaVersion(Path home) {
+		try {
+			return Files.readAllLines(home.resolve("release"))
+				.stream()
+				.filter((line) -> line.startsWith("JAVA_VERSION="))
+				.map((line) -> line.substring("JAVA_VERSION=".length()).replace("\"", ""))
+				.findFirst()
+				.orElse("unknown");
+		}
+		catch (java.io.IOException ex) {
+			return "unknown";
 		}
 	}
 

@@ -66,9 +66,18 @@ public final class GatewayProcess implements AutoCloseable {
 	/** As {@link #start(Map, Path)}, with these JVM options instead of a test's (a load run's, say). */
 	public static GatewayProcess start(List<String> jvmOptions, Map<String, String> environment, Path log)
 			throws IOException {
+		return start(Path.of(System.getProperty("java.home")), jvmOptions, environment, log);
+	}
+
+	/**
+	 * As {@link #start(List, Map, Path)}, on the Java runtime in {@code javaHome} instead of this
+	 * JVM's: the container image ships a newer runtime than the release the code is compiled for.
+	 */
+	public static GatewayProcess start(Path javaHome, List<String> jvmOptions, Map<String, String> environment,
+			Path log) throws IOException {
 		int port = freePort();
 		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.add(javaHome.resolve("bin").resolve("java").toString());
 		command.addAll(jvmOptions);
 		command.add("-cp");
 		command.add(applicationClassPath());
