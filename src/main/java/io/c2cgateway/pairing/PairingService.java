@@ -86,9 +86,8 @@ public class PairingService {
 	 * device, caller and model is returned as it is instead. No transaction spans the upstream call.
 	 */
 	public Started start(NewPairing request, Caller caller) {
-		DeviceModelView model = this.models.find(request.model())
-			.orElseThrow(() -> new UnknownReference("unknown_model",
-					"No device model named '" + request.model() + "'"));
+		DeviceModelView model = this.models.findForPairing(request.model())
+			.orElseThrow(() -> unknownModel(request));
 		var existing = this.store.findPending(request.deviceId());
 		if (existing.isPresent()) {
 			return reuseOrConflict(existing.get(), request, caller);
@@ -114,8 +113,12 @@ public class PairingService {
 				null, null, caller.name(), 1, null, caller.keyId());
 		try {
 			this.tx.executeWithoutResult((status) -> {
-				this.store.insert(pairing, this.box.seal(code.deviceCode(), "pairing", "device_code", pairing.id()),
-						now.plusSeconds(code.intervalSeconds()));
+				// The model was read before the upstream call, perhaps from a copy: deleted since
+				// (here or on another replica), it must not get a pairing.
+				if (!this.store.insert(pairing, this.box.seal(code.deviceCode(), "pairing", "device_code", pairing.id()),
+						now.plusSeconds(code.intervalSeconds()))) {
+					throw unknownModel(request);
+				}
 				this.audit.record(now, caller.actor(), "pairing.created", "pairing", pairing.id().toString(),
 						"deviceId=" + pairing.deviceId() + " model=" + pairing.model());
 			});
@@ -134,6 +137,10 @@ public class PairingService {
 			log.info("Pairing {} started for device {}", pairing.id(), pairing.deviceId());
 		}
 		return new Started(pairing, true);
+	}
+
+	private static UnknownReference unknownModel(NewPairing request) {
+		return new UnknownReference("unknown_model", "No device model named '" + request.model() + "'");
 	}
 
 	private Started reuseOrConflict(Pairing existing, NewPairing request, Caller caller) {

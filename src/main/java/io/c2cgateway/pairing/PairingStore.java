@@ -57,15 +57,20 @@ class PairingStore {
 		this.box = box;
 	}
 
-	void insert(Pairing pairing, String sealedDeviceCode, Instant nextPollAt) {
-		this.jdbc.sql("""
+	/**
+	 * Stores a new pending pairing, unless its model no longer exists (false): {@code pairing.model}
+	 * has no foreign key, and the caller may have read the model from a copy.
+	 */
+	boolean insert(Pairing pairing, String sealedDeviceCode, Instant nextPollAt) {
+		return this.jdbc.sql("""
 				insert into pairing (id, device_id, model, client_version, url_pairing, status, user_code, verification_uri,
 				    verification_uri_complete, device_name, device_code_enc, code_expires_at, codes_issued, interval_s,
 				    expires_at, created_at, updated_at, completed_at, failure_reason, created_by, created_by_key_id, version,
 				    next_poll_at, last_poll_at, backoff_s, lease_owner, lease_epoch)
-				values (:id, :deviceId, :model, :clientVersion, :urlPairing, 'PENDING', :userCode, :verificationUri,
+				select :id, :deviceId, :model, :clientVersion, :urlPairing, 'PENDING', :userCode, :verificationUri,
 				    :verificationUriComplete, :deviceName, :deviceCode, :codeExpiresAt, 1, :interval, :expiresAt, :createdAt,
-				    :createdAt, null, null, :createdBy, :createdByKeyId, 1, :nextPollAt, null, 0, null, 0)
+				    :createdAt, null, null, :createdBy, :createdByKeyId, 1, :nextPollAt, null, 0, null, 0
+				where exists (select 1 from device_model where model = :model)
 				""")
 			.param("id", pairing.id())
 			.param("deviceId", pairing.deviceId())
@@ -85,7 +90,7 @@ class PairingStore {
 			.param("createdBy", pairing.createdBy())
 			.param("createdByKeyId", pairing.createdByKeyId())
 			.param("nextPollAt", utc(nextPollAt))
-			.update();
+			.update() == 1;
 	}
 
 	Optional<Pairing> find(UUID id) {

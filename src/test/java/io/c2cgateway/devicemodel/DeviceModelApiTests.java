@@ -94,4 +94,61 @@ class DeviceModelApiTests extends IntegrationTest {
 		assertThat(admin().delete("/api/v1/device-models/" + model).code()).isEqualTo("model_in_use");
 	}
 
+	/**
+	 * New pairings read their model from a copy; the copy must not outlive the model. Another
+	 * replica's delete does not reach this replica's copy, so the insert itself checks.
+	 */
+	@Test
+	void startPairingOfAModelDeletedOnAnotherReplicaIsUnknownModelAndStoresNothing() {
+		String model = newModel();
+		String station = newKey("STATION");
+		JsonNode first = startPairing(station, newDeviceId(), model, null);
+		admin().delete("/api/v1/pairings/" + first.path("id").asString());
+		// As another replica deletes it: the row goes, this replica's copy stays.
+		this.jdbc.sql("delete from pairing where model = ?").param(model).update();
+		assertThat(this.jdbc.sql("delete from device_model where model = ?").param(model).update()).isEqualTo(1);
+
+		String deviceId = newDeviceId();
+		Api.Response refused = this.api.as(station)
+			.post("/api/v1/pairings", "{\"deviceId\": \"" + deviceId + "\", \"model\": \"" + model + "\"}");
+		assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+		assertThat(refused.code()).isEqualTo("unknown_model");
+		assertThat(this.jdbc.sql("select count(*) from pairing where device_id = ?").param(deviceId).query(Long.class).single())
+			.isZero();
+	}
+
+	@Test
+	void startPairingAfterAModelChangeOnThisReplicaUsesTheNewDefaultsAtOnce() {
+		String model = newModel();
+		String station = newKey("STATION");
+		assertThat(startPairing(station, newDeviceId(), model, null).path("clientVersion").asString()).isEqualTo("1.0.0");
+		assertThat(admin().put("/api/v1/device-models/" + model, "{\"defaultClientVersion\": \"2.0.0\"}").status())
+			.isEqualTo(200);
+		assertThat(startPairing(station, newDeviceId(), model, null).path("clientVersion").asString()).isEqualTo("2.0.0");
+	}
+
+	/**
+	 * A change made on another replica reaches this replica's new pairings once its copy is 500 ms
+	 * old: every request that still got the old default started less than 500 ms after the change.
+	 */
+	@Test
+	void startPairingAfterAModelChangeOnAnotherReplicaUsesTheNewDefaultsWithinHalfASecond() {
+		String model = newModel();
+		String station = newKey("STATION");
+		assertThat(startPairing(station, newDeviceId(), model, null).path("clientVersion").asString()).isEqualTo("1.0.0");
+		this.jdbc.sql("update device_model set default_client_version = '3.0.0' where model = ?").param(model).update();
+		long changed = System.nanoTime();
+		long lastStale = changed;
+		String seen = "1.0.0";
+		while (seen.equals("1.0.0") && System.nanoTime() - changed < java.time.Duration.ofSeconds(10).toNanos()) {
+			long started = System.nanoTime();
+			seen = startPairing(station, newDeviceId(), model, null).path("clientVersion").asString();
+			if (seen.equals("1.0.0")) {
+				lastStale = started;
+			}
+		}
+		assertThat(seen).isEqualTo("3.0.0");
+		assertThat(java.time.Duration.ofNanos(lastStale - changed)).isLessThan(java.time.Duration.ofMillis(500));
+	}
+
 }
