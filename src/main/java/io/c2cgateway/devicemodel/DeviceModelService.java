@@ -163,6 +163,7 @@ public class DeviceModelService {
 	@Transactional
 	public Saved put(String model, ModelChange change, String actor) {
 		Instant now = this.clock.instant();
+		serializeChangesOf(model);
 		Optional<DeviceModel> existing = this.models.findById(model);
 		boolean created = existing.isEmpty();
 		if (created && change.clientSecret() == null) {
@@ -191,6 +192,7 @@ public class DeviceModelService {
 
 	@Transactional
 	public void delete(String model, String actor) {
+		serializeChangesOf(model);
 		DeviceModel entity = this.models.findById(model).orElseThrow(() -> new NotFound("Device model"));
 		// Lock the model row so no pairing or device can start using it while we look.
 		this.jdbc.sql("select model from device_model where model = ? for update").param(model).query(String.class).list();
@@ -206,6 +208,20 @@ public class DeviceModelService {
 		this.models.delete(entity);
 		forgetAfterCommit(model);
 		this.audit.record(actor, "device_model.deleted", "device_model", model, null);
+	}
+
+	/**
+	 * Holds, until the transaction ends, a lock on the model's name, taken before the row is read:
+	 * two requests changing one model (two admins, a retry, two replicas) then run one after the
+	 * other and each sees what the other did, where reading first would have them both create the
+	 * row (a duplicate key) or both delete it (Hibernate's "row was already gone", taken for an
+	 * unreachable database). A lock on the name, not the row: a model being created has no row yet.
+	 */
+	private void serializeChangesOf(String model) {
+		this.jdbc.sql("select pg_advisory_xact_lock(hashtextextended('device_model:' || ?, 0))")
+			.param(model)
+			.query((rs, row) -> 1)
+			.list();
 	}
 
 	/**
