@@ -2,8 +2,10 @@ package io.c2cgateway.polling;
 
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -27,7 +29,7 @@ final class EngineMetrics {
 
 	private final Counter expirations;
 
-	EngineMetrics(MeterRegistry meters, Map<UUID, Tracked> tracked) {
+	EngineMetrics(MeterRegistry meters, Map<UUID, Tracked> tracked, AtomicInteger inFlight, int concurrencyLimit) {
 		this.lateness = Timer.builder("gateway.poll.lateness")
 			.description("How late a poll was sent versus its schedule")
 			.publishPercentileHistogram()
@@ -45,6 +47,14 @@ final class EngineMetrics {
 			.description("Pairings handed back to even out the replicas' shares")
 			.register(meters);
 		meters.gauge("gateway.poll.tracked", tracked, Map::size);
+		// A replica sends at most limit / Frame.io's response time polls a second: in flight near the
+		// limit for long means its pairings wait for a permit, however idle the CPU and the database.
+		Gauge.builder("gateway.poll.in_flight", inFlight, AtomicInteger::get)
+			.description("Polls sent to Frame.io whose outcome is not written yet")
+			.register(meters);
+		Gauge.builder("gateway.poll.in_flight.limit", () -> concurrencyLimit)
+			.description("The most polls this replica has in flight at once (GATEWAY_POLLING_MAX_CONCURRENT_POLLS)")
+			.register(meters);
 		this.polls = meters.counter("gateway.poll.steps", "kind", "poll");
 		this.renewalSteps = meters.counter("gateway.poll.steps", "kind", "renew");
 		this.expirations = meters.counter("gateway.poll.steps", "kind", "expire");

@@ -144,7 +144,7 @@ public class PollEngine implements SmartLifecycle {
 		this.box = box;
 		this.clock = clock;
 		this.properties = properties;
-		this.metrics = new EngineMetrics(meters, this.tracked);
+		this.metrics = new EngineMetrics(meters, this.tracked, this.inFlight, properties.maxConcurrentPolls());
 		this.steps = new StepRunner(frameio, models, clock, store.engineDatabase());
 		this.writer = new OutcomeWriter(store, box, custody, audit, tx, new PollRules(properties.backoffCap()), this.metrics,
 				properties.writeBatchSize(), new OutcomeWriter.Holder() {

@@ -51,7 +51,11 @@ class MetricsTests extends IntegrationTest {
 		assertThat(after.names()).contains("gateway_pairings_pending", "gateway_idempotency_keys", "gateway_poll_tracked",
 				"gateway_poll_lease_takeovers_total", "gateway_pairings_codes_renewed_total",
 				"gateway_poll_lease_handed_back_total", "gateway_poll_undecryptable_total",
-				"gateway_pairings_streams_open", "gateway_pairings_streams_dropped_total", "gateway_crypto_sealed_rows");
+				"gateway_pairings_streams_open", "gateway_pairings_streams_dropped_total", "gateway_crypto_sealed_rows",
+				"gateway_poll_in_flight", "gateway_poll_in_flight_limit");
+		// Polls done and written: none holds a permit; the limit is the configured one.
+		assertThat(after.value("gateway_poll_in_flight")).isZero();
+		assertThat(after.value("gateway_poll_in_flight_limit")).isEqualTo(256.0);
 	}
 
 	@Test
