@@ -60,6 +60,14 @@ class PollEngineBenchmark {
 
 	private final AtomicLong shortestGapMicros = new AtomicLong(Long.MAX_VALUE);
 
+	/** Nanos when the measured window started; 0 before. Polls are also counted per second of it. */
+	private volatile long windowStartNanos;
+
+	private volatile java.util.concurrent.atomic.AtomicLongArray pollsBySecond = new java.util.concurrent.atomic.AtomicLongArray(0);
+
+	/** Per second of the window, how late the latest poll that arrived in it was, at most. */
+	private volatile java.util.concurrent.atomic.AtomicLongArray worstLatenessBySecond = new java.util.concurrent.atomic.AtomicLongArray(0);
+
 	@Test
 	void pollManyPendingPairings() throws Exception {
 		int pairings = Integer.getInteger("benchmark.pairings", 20_000);
@@ -67,16 +75,20 @@ class PollEngineBenchmark {
 		// Before anything of the run loads the machine: the figures mean little without it.
 		String machine = BenchmarkMachine.describe();
 		System.out.println(machine);
+		// Frame.io answers from across the internet, not in microseconds: with a delay, polls hold their
+		// concurrency permits (and connections) that much longer, which is what sizes a replica for real.
+		Duration upstreamDelay = Duration.ofMillis(Long.getLong("benchmark.upstream-delay-ms", 0));
 		DisposableServer upstream = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes.post("/v2/auth/token",
 					(request, response) -> request.receive().aggregate().asString().flatMap((body) -> {
 						record(body);
-						return response.status(400)
+						Mono<Void> answered = response.status(400)
 							.header("Content-Type", "application/json")
 							.sendString(Mono.just("{\"error\":\"authorization_pending\"}"))
 							.then();
+						return upstreamDelay.isZero() ? answered : Mono.delay(upstreamDelay).then(answered);
 					})))
 			.bindNow();
 		Map<String, Object> properties = new java.util.HashMap<>();
@@ -115,12 +127,18 @@ class PollEngineBenchmark {
 			long writesBefore = writes(jdbc);
 			Map<String, Long> tablesBefore = writesByTable(jdbc);
 			long pollsBefore = this.polls.get();
+			WindowFacts factsBefore = WindowFacts.read(jdbc);
+			this.pollsBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
+			this.worstLatenessBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
 			this.lateness.reset();
 			this.tooSoon.set(0);
 			this.shortestGapMicros.set(Long.MAX_VALUE);
 			long started = System.nanoTime();
+			this.windowStartNanos = started;
 			Thread.sleep(seconds * 1000L);
 			double elapsed = (System.nanoTime() - started) / 1e9;
+			this.windowStartNanos = 0;
+			WindowFacts factsAfter = WindowFacts.read(jdbc);
 			long measuredPolls = this.polls.get() - pollsBefore;
 			long measuredWrites = writes(jdbc) - writesBefore;
 			Map<String, Long> tablesAfter = writesByTable(jdbc);
@@ -135,7 +153,8 @@ class PollEngineBenchmark {
 			System.out.println("=== poll engine benchmark ===");
 			System.out.printf("pending pairings        %d (held by this replica: %d)%n", pairings, held);
 			System.out.printf("%s%n", machine);
-			System.out.printf("measured for            %.1f s%n", elapsed);
+			System.out.printf("measured for            %.1f s; upstream answers after %d ms; %d polls in flight at most%n",
+					elapsed, upstreamDelay.toMillis(), gateway.getBean(PollingProperties.class).maxConcurrentPolls());
 			System.out.printf("polls                   %d (%.0f/s; ideal %.0f/s)%n", measuredPolls, measuredPolls / elapsed,
 					pairings / (double) INTERVAL_SECONDS);
 			System.out.printf("lateness p50/p99/p99.9/max  %d / %d / %d / %d ms (gap between a code's polls minus its %d s interval, seen upstream)%n",
@@ -156,6 +175,8 @@ class PollEngineBenchmark {
 							written / (double) Math.max(1, pollsBetweenWriteReadings), written);
 				}
 			}
+			printSeconds(seconds, pairings / (double) INTERVAL_SECONDS);
+			System.out.println(factsAfter.since(factsBefore));
 			if (ceiling > 0) {
 				System.out.printf("HTTP client ceiling     %.0f polls/s (the gateway's Frame.io client, same stand-in, no database, same concurrency); engine at %.0f%% of it%n",
 						ceiling, 100 * measuredPolls / elapsed / ceiling);
@@ -209,6 +230,12 @@ class PollEngineBenchmark {
 			return;
 		}
 		this.polls.incrementAndGet();
+		long windowStart = this.windowStartNanos;
+		int second = (windowStart == 0) ? -1 : (int) ((now - windowStart) / 1_000_000_000L);
+		boolean inWindow = second >= 0 && second < this.pollsBySecond.length();
+		if (inWindow) {
+			this.pollsBySecond.incrementAndGet(second);
+		}
 		Long previous = this.lastArrival.put(code, now);
 		if (previous != null) {
 			long gapMicros = (now - previous) / 1_000;
@@ -218,7 +245,77 @@ class PollEngineBenchmark {
 				this.tooSoon.incrementAndGet();
 			}
 			this.lateness.recordValue(Math.max(0, lateMillis));
+			if (inWindow) {
+				this.worstLatenessBySecond.accumulateAndGet(second, Math.max(0, lateMillis), Math::max);
+			}
 		}
+	}
+
+	/**
+	 * The window second by second: a p99 above a second with nearly every poll made is one stall,
+	 * and when it happened says more than the percentile (with the GC and checkpoint lines below).
+	 */
+	private void printSeconds(int seconds, double ideal) {
+		long min = Long.MAX_VALUE;
+		int minAt = -1;
+		StringBuilder slow = new StringBuilder();
+		StringBuilder late = new StringBuilder();
+		for (int second = 0; second < seconds; second++) {
+			long count = this.pollsBySecond.get(second);
+			if (count < min) {
+				min = count;
+				minAt = second;
+			}
+			if (count < 0.9 * ideal) {
+				slow.append(' ').append(second).append(':').append(count);
+			}
+			long worst = this.worstLatenessBySecond.get(second);
+			if (worst > 1000) {
+				late.append(' ').append(second).append(':').append(worst).append("ms");
+			}
+		}
+		System.out.printf("polls by second          fewest %d (second %d); seconds under 90%% of ideal:%s%n", min, minAt,
+				(slow.length() == 0) ? " none" : slow);
+		System.out.printf("seconds with a poll > 1 s late (worst):%s%n", (late.length() == 0) ? " none" : late);
+	}
+
+	/**
+	 * What else happened in the window that stalls a poll engine: this JVM's garbage collections,
+	 * PostgreSQL's checkpoints and the (auto)vacuums and analyzes of the pairing table.
+	 */
+	private record WindowFacts(long gcCount, long gcMillis, long checkpoints, long checkpointWriteMillis,
+			long checkpointSyncMillis, long vacuums, long analyzes, long buffersBackendFsync) {
+
+		static WindowFacts read(JdbcTemplate jdbc) {
+			long count = 0;
+			long millis = 0;
+			for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory
+				.getGarbageCollectorMXBeans()) {
+				count += Math.max(0, gc.getCollectionCount());
+				millis += Math.max(0, gc.getCollectionTime());
+			}
+			long[] bgwriter = jdbc.queryForObject("""
+					select checkpoints_timed + checkpoints_req, checkpoint_write_time::bigint,
+					    checkpoint_sync_time::bigint, buffers_backend_fsync from pg_stat_bgwriter
+					""", (rs, row) -> new long[] { rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4) });
+			long[] table = jdbc.queryForObject("""
+					select coalesce(sum(vacuum_count + autovacuum_count), 0), coalesce(sum(analyze_count + autoanalyze_count), 0)
+					from pg_stat_user_tables where relname = 'pairing'
+					""", (rs, row) -> new long[] { rs.getLong(1), rs.getLong(2) });
+			return new WindowFacts(count, millis, bgwriter[0], bgwriter[1], bgwriter[2], table[0], table[1],
+					bgwriter[3]);
+		}
+
+		String since(WindowFacts before) {
+			return String.format(
+					"in the window            GC %d collections, %d ms; checkpoints %d (write %d ms, sync %d ms); "
+							+ "pairing vacuums %d, analyzes %d; backend fsyncs %d",
+					this.gcCount - before.gcCount, this.gcMillis - before.gcMillis, this.checkpoints - before.checkpoints,
+					this.checkpointWriteMillis - before.checkpointWriteMillis,
+					this.checkpointSyncMillis - before.checkpointSyncMillis, this.vacuums - before.vacuums,
+					this.analyzes - before.analyzes, this.buffersBackendFsync - before.buffersBackendFsync);
+		}
+
 	}
 
 	static void insertPendingPairings(JdbcTemplate jdbc, SecretBox box, String model, int count) {
