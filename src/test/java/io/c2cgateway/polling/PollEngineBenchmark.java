@@ -128,6 +128,8 @@ class PollEngineBenchmark {
 			Map<String, Long> tablesBefore = writesByTable(jdbc);
 			long pollsBefore = this.polls.get();
 			WindowFacts factsBefore = WindowFacts.read(jdbc);
+			Map<String, Long> threadCpuBefore = threadCpuByGroup();
+			long[] boxBefore = boxCpuTicks();
 			this.pollsBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
 			this.worstLatenessBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
 			this.lateness.reset();
@@ -139,6 +141,8 @@ class PollEngineBenchmark {
 			double elapsed = (System.nanoTime() - started) / 1e9;
 			this.windowStartNanos = 0;
 			WindowFacts factsAfter = WindowFacts.read(jdbc);
+			Map<String, Long> threadCpuAfter = threadCpuByGroup();
+			long[] boxAfter = boxCpuTicks();
 			long measuredPolls = this.polls.get() - pollsBefore;
 			long measuredWrites = writes(jdbc) - writesBefore;
 			Map<String, Long> tablesAfter = writesByTable(jdbc);
@@ -177,6 +181,8 @@ class PollEngineBenchmark {
 			}
 			printSeconds(seconds, pairings / (double) INTERVAL_SECONDS);
 			System.out.println(factsAfter.since(factsBefore));
+			printThreadCpu(threadCpuBefore, threadCpuAfter, elapsed, measuredPolls);
+			printBoxCpu(boxBefore, boxAfter);
 			if (ceiling > 0) {
 				System.out.printf("HTTP client ceiling     %.0f polls/s (the gateway's Frame.io client, same stand-in, no database, same concurrency); engine at %.0f%% of it%n",
 						ceiling, 100 * measuredPolls / elapsed / ceiling);
@@ -277,6 +283,71 @@ class PollEngineBenchmark {
 		System.out.printf("polls by second          fewest %d (second %d); seconds under 90%% of ideal:%s%n", min, minAt,
 				(slow.length() == 0) ? " none" : slow);
 		System.out.printf("seconds with a poll > 1 s late (worst):%s%n", (late.length() == 0) ? " none" : late);
+	}
+
+	/**
+	 * CPU time of this JVM's threads, by name with the digits taken out ("reactor-http-epoll-3" →
+	 * "reactor-http-epoll-"). The engine has one thread: if it is busy most of the window, the
+	 * engine's loop is the ceiling, not the event loops, the database or the permits.
+	 */
+	private static Map<String, Long> threadCpuByGroup() {
+		java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+		Map<String, Long> byGroup = new java.util.TreeMap<>();
+		for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+			if (info == null) {
+				continue;
+			}
+			long nanos = threads.getThreadCpuTime(info.getThreadId());
+			if (nanos > 0) {
+				byGroup.merge(info.getThreadName().replaceAll("[0-9]+", "#"), nanos, Long::sum);
+			}
+		}
+		return byGroup;
+	}
+
+	private static void printThreadCpu(Map<String, Long> before, Map<String, Long> after, double seconds, long polls) {
+		StringBuilder line = new StringBuilder("thread CPU in the window (share of one core; µs per poll):");
+		after.entrySet()
+			.stream()
+			.map((e) -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+			.filter((e) -> e.getValue() > seconds * 1e9 * 0.01)
+			.sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+			.forEach((e) -> line.append(String.format("%n    %-36s %5.1f %%  %6.1f µs", e.getKey(),
+					100 * e.getValue() / (seconds * 1e9), e.getValue() / 1e3 / Math.max(1, polls))));
+		System.out.println(line);
+	}
+
+	/**
+	 * The whole machine's CPU from /proc/stat (Linux; empty elsewhere): busy, idle, I/O wait and
+	 * steal ticks. Steal is time the hypervisor gave to someone else, which no code here can win back.
+	 */
+	private static long[] boxCpuTicks() {
+		try {
+			String[] fields = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+			long user = Long.parseLong(fields[1]) + Long.parseLong(fields[2]);
+			long system = Long.parseLong(fields[3]) + Long.parseLong(fields[6]) + Long.parseLong(fields[7]);
+			long idle = Long.parseLong(fields[4]);
+			long iowait = Long.parseLong(fields[5]);
+			long steal = (fields.length > 8) ? Long.parseLong(fields[8]) : 0;
+			return new long[] { user + system, idle, iowait, steal };
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return new long[0];
+		}
+	}
+
+	private static void printBoxCpu(long[] before, long[] after) {
+		if (before.length == 0 || after.length == 0) {
+			return;
+		}
+		double total = 0;
+		for (int i = 0; i < 4; i++) {
+			total += after[i] - before[i];
+		}
+		int cores = Runtime.getRuntime().availableProcessors();
+		System.out.printf("machine CPU in the window busy %.2f of %d cores, idle %.2f, I/O wait %.2f, stolen %.2f%n",
+				cores * (after[0] - before[0]) / total, cores, cores * (after[1] - before[1]) / total,
+				cores * (after[2] - before[2]) / total, cores * (after[3] - before[3]) / total);
 	}
 
 	/**
