@@ -225,7 +225,8 @@ public class ApiKeyService {
 
 	@Transactional
 	public void revoke(UUID id, Caller by) {
-		ApiKey key = this.keys.findById(id)
+		// Locked, so a revocation that waited on another sees it done and audits nothing a second time.
+		ApiKey key = this.keys.findByIdForUpdate(id)
 			.filter((candidate) -> candidate.role() != Role.DEVICE)
 			.orElseThrow(() -> new NotFound("API key"));
 		if (key.isActive()) {

@@ -23,6 +23,40 @@ class AccessRulesTests extends IntegrationTest {
 		assertThat(this.api.as(key).get("/api/v1/pairings").status()).isEqualTo(401);
 	}
 
+	/** Two admins (or a retry) revoking one key at once: each is told 204, the audit says it once. */
+	@Test
+	void concurrentRevokesOfOneKeyAreAllNoContentAndAuditedOnce() throws Exception {
+		for (int round = 0; round < 10; round++) {
+			String id = admin().post("/api/v1/api-keys", "{\"name\": \"revoked-twice\", \"role\": \"STATION\"}")
+				.json()
+				.path("id")
+				.asString();
+			int callers = 4;
+			java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(callers);
+			java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+			try {
+				java.util.List<java.util.concurrent.Future<Api.Response>> answers = new java.util.ArrayList<>();
+				for (int i = 0; i < callers; i++) {
+					answers.add(pool.submit(() -> {
+						start.await();
+						return admin().delete("/api/v1/api-keys/" + id);
+					}));
+				}
+				for (java.util.concurrent.Future<Api.Response> answer : answers) {
+					Api.Response response = answer.get();
+					assertThat(response.status()).as(response.body()).isEqualTo(204);
+				}
+			}
+			finally {
+				pool.shutdownNow();
+			}
+			assertThat(this.jdbc.sql("select count(*) from audit_event where action = 'api_key.revoked' and subject_id = ?")
+				.param(id)
+				.query(Long.class)
+				.single()).as("round %d", round).isEqualTo(1);
+		}
+	}
+
 	@Test
 	void stationSeesOnlyItsOwnPairingsAndForeignOnesAreNotFound() {
 		String model = newModel();
