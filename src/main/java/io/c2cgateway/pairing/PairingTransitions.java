@@ -102,7 +102,7 @@ public class PairingTransitions {
 			boolean changed = this.jdbc.sql("""
 					update pairing set status = ?, failure_reason = ?, completed_at = ?, updated_at = ?, version = version + 1,
 					    last_poll_at = coalesce(?, last_poll_at), next_poll_at = null, lease_owner = null, device_code_enc = null
-					where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+					where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
 					""")
 				.params(to.name(), failureReason, utc(at), utc(at), utc(polledAt), id, fence.owner(), fence.epoch())
 				.update() == 1;

@@ -99,35 +99,83 @@ class PollStore {
 	 * Claims pending pairings that nobody live holds and that are due before {@code horizon}. A
 	 * pairing taken over from a dead replica that may have polled it unseen is pushed to
 	 * {@code now + interval}: the dead replica sent nothing after its lease ended, which is before now.
+	 * <p>
+	 * By lease owner, never by walking the pending rows: the owners are read from the pending-owner
+	 * index a value at a time (a handful of replicas, however many pairings), those without a live
+	 * heartbeat row (dead, or forgotten) are kept, and only unowned rows and theirs are read.
 	 */
 	List<ClaimedRow> claim(String owner, Instant now, Instant horizon, int limit) {
-		return this.jdbc.query("""
-				with candidates as (
-				    select p.id, p.lease_owner as previous_owner
-				    from pairing p
-				    where p.status = 'PENDING'
-				      and p.next_poll_at <= cast(? as timestamptz)
-				      and (p.lease_owner is null or (p.lease_owner <> ? and not exists (
-				          select 1 from gateway_instance i where i.id = p.lease_owner and i.lease_until > now())))
-				    order by p.next_poll_at
-				    limit ?
-				    for update of p skip locked)
-				update pairing p
-				set lease_owner = ?,
-				    lease_epoch = p.lease_epoch + 1,
-				    next_poll_at = case when c.previous_owner is not null and p.next_poll_at <= cast(? as timestamptz)
-				                        then cast(? as timestamptz) + make_interval(secs => p.interval_s) else p.next_poll_at end
-				from candidates c
-				where p.id = c.id
-				returning p.id, p.lease_epoch, p.device_id, p.model, p.client_version, p.url_pairing, p.expires_at,
-				    p.device_code_enc, p.code_expires_at, p.interval_s, p.backoff_s, p.next_poll_at, c.previous_owner
-				""", (rs, i) -> new ClaimedRow(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"),
+		return this.jdbc.query(CLAIM, (rs, i) -> new ClaimedRow(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"),
 				rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
 				rs.getBoolean("url_pairing"), instant(rs, "expires_at"), rs.getString("device_code_enc"),
 				instant(rs, "code_expires_at"), rs.getInt("interval_s"), rs.getInt("backoff_s"),
-				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), owner, limit, owner,
-				utc(now), utc(now));
+				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), limit, owner, utc(horizon),
+				limit, limit, owner, utc(now), utc(now));
 	}
+
+	/*
+	 * The fenced writes below name the owner with "is not distinct from", which no index answers,
+	 * instead of "=", which pairing_pending_owner does: while the statistics still see the pending
+	 * rows unowned (right after a burst of new pairings), a generic plan took that index for "this
+	 * owner's rows" as the cheaper way to one row and walked every pairing the replica holds, per
+	 * row written. The primary key is the only way left.
+	 */
+
+	static final String RESCHEDULE = """
+			update pairing set next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), interval_s = ?, backoff_s = ?,
+			    version = version + ?, updated_at = case when ? then ? else updated_at end
+			where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
+			""";
+
+	static final String CLAIM = """
+			with recursive owners(owner) as (
+			    (select lease_owner from pairing where status = 'PENDING' and lease_owner is not null
+			     order by lease_owner limit 1)
+			    union all
+			    select (select p.lease_owner from pairing p where p.status = 'PENDING' and p.lease_owner > owners.owner
+			            order by p.lease_owner limit 1)
+			    from owners where owners.owner is not null),
+			unowned as (
+			    select p.id, p.lease_owner as previous_owner, p.next_poll_at
+			    from pairing p
+			    -- Also decided once, from one index entry (the index scanned backward puts unowned rows
+			    -- first): statistics taken while most pending rows were unowned would otherwise have the
+			    -- planner read them all, every second, long after they were claimed.
+			    where (select u.lease_owner is null from pairing u where u.status = 'PENDING'
+			           order by u.lease_owner desc limit 1)
+			      and p.status = 'PENDING' and p.lease_owner is null and p.next_poll_at <= cast(? as timestamptz)
+			    order by p.next_poll_at
+			    limit ?
+			    for update of p skip locked),
+			dead as (
+			    select array(
+			        select o.owner from owners o
+			        where o.owner is not null and o.owner <> ? and not exists (
+			            select 1 from gateway_instance i where i.id = o.owner and i.lease_until > now())) as owners),
+			abandoned as (
+			    select p.id, p.lease_owner as previous_owner, p.next_poll_at
+			    from pairing p
+			    -- Decided once, before any row is read: with no dead owner the scan does not run at all.
+			    where (select cardinality(d.owners) from dead d) > 0
+			      and p.status = 'PENDING' and p.next_poll_at <= cast(? as timestamptz)
+			      and p.lease_owner = any(cast((select d.owners from dead d) as varchar[]))
+			    order by p.next_poll_at
+			    limit ?
+			    for update of p skip locked),
+			candidates as (
+			    select id, previous_owner from (select * from unowned union all select * from abandoned) c
+			    order by c.next_poll_at
+			    limit ?)
+			update pairing p
+			set lease_owner = ?,
+			    lease_epoch = p.lease_epoch + 1,
+			    next_poll_at = case when c.previous_owner is not null and p.next_poll_at <= cast(? as timestamptz)
+			                        then cast(? as timestamptz) + make_interval(secs => p.interval_s) else p.next_poll_at end
+			from candidates c
+			where p.id = c.id
+			returning p.id, p.lease_epoch, p.device_id, p.model, p.client_version, p.url_pairing, p.expires_at,
+			    p.device_code_enc, p.code_expires_at, p.interval_s, p.backoff_s, p.next_poll_at, c.previous_owner
+			""";
 
 	/** Live replicas (heartbeat rows whose lease runs) and pending pairings, by the database's clock. */
 	Census census() {
@@ -144,7 +192,7 @@ class PollStore {
 		}
 		Integer count = this.jdbc.execute((Connection connection) -> {
 			try (PreparedStatement statement = connection.prepareStatement(
-					"update pairing set lease_owner = null where id = any(?) and lease_owner = ? and status = 'PENDING'")) {
+					"update pairing set lease_owner = null where id = any(?) and lease_owner is not distinct from ? and status = 'PENDING'")) {
 				statement.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
 				statement.setString(2, owner);
 				return statement.executeUpdate();
@@ -184,11 +232,7 @@ class PollStore {
 	}
 
 	private boolean[] rescheduleInTransaction(String owner, List<Reschedule> rows) {
-		int[][] counts = this.jdbc.batchUpdate("""
-				update pairing set next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), interval_s = ?, backoff_s = ?,
-				    version = version + ?, updated_at = case when ? then ? else updated_at end
-				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
-				""", rows, rows.size(), (ps, row) -> {
+		int[][] counts = this.jdbc.batchUpdate(RESCHEDULE, rows, rows.size(), (ps, row) -> {
 			ps.setObject(1, utc(row.nextPollAt()));
 			setInstant(ps, 2, row.polledAt());
 			ps.setInt(3, row.intervalSeconds());
@@ -208,7 +252,7 @@ class PollStore {
 				update pairing set user_code = ?, verification_uri = ?, verification_uri_complete = ?, device_name = ?,
 				    device_code_enc = ?, code_expires_at = ?, codes_issued = codes_issued + 1, interval_s = ?, backoff_s = 0,
 				    next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), version = version + 1, updated_at = ?
-				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
 				""", renewal.sealedUserCode(), renewal.verificationUri(), renewal.sealedVerificationUriComplete(),
 				renewal.deviceName(), renewal.sealedDeviceCode(), utc(renewal.codeExpiresAt()),
 				renewal.intervalSeconds(), utc(renewal.nextPollAt()), utc(renewal.polledAt()), utc(renewal.at()),
@@ -220,7 +264,7 @@ class PollStore {
 				update pairing set code_expires_at = least(code_expires_at, ?), next_poll_at = ?, backoff_s = ?,
 				    last_poll_at = coalesce(?, last_poll_at), version = version + ?,
 				    updated_at = case when ? then ? else updated_at end
-				where id = ? and lease_owner = ? and lease_epoch = ? and status = 'PENDING'
+				where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
 				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utc(dead.polledAt()),
 				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
 	}
