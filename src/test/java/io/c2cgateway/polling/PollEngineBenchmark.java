@@ -126,6 +126,7 @@ class PollEngineBenchmark {
 			long pollsAtWritesBefore = this.polls.get();
 			long writesBefore = writes(jdbc);
 			Map<String, Long> tablesBefore = writesByTable(jdbc);
+			long[] hotBefore = pairingUpdates(jdbc);
 			long pollsBefore = this.polls.get();
 			WindowFacts factsBefore = WindowFacts.read(jdbc);
 			Map<String, Long> threadCpuBefore = threadCpuByGroup();
@@ -147,6 +148,7 @@ class PollEngineBenchmark {
 			long measuredWrites = writes(jdbc) - writesBefore;
 			Map<String, Long> tablesAfter = writesByTable(jdbc);
 			long pollsBetweenWriteReadings = this.polls.get() - pollsAtWritesBefore;
+			long[] hotAfter = pairingUpdates(jdbc);
 			Histogram histogram = this.lateness.getIntervalHistogram();
 			long held = gateway.getBean(PollEngine.class).trackedCount();
 			// With the engine stopped and its pairings handed back, the JIT as warm as the engine had it.
@@ -179,6 +181,10 @@ class PollEngineBenchmark {
 							written / (double) Math.max(1, pollsBetweenWriteReadings), written);
 				}
 			}
+			long updates = hotAfter[0] - hotBefore[0];
+			long heapOnly = hotAfter[1] - hotBefore[1];
+			System.out.printf("pairing updates heap-only %.1f %% (%d of %d: no index entry written for them)%n",
+					100.0 * heapOnly / Math.max(1, updates), heapOnly, updates);
 			printSeconds(seconds, pairings / (double) INTERVAL_SECONDS);
 			System.out.println(factsAfter.since(factsBefore));
 			printThreadCpu(threadCpuBefore, threadCpuAfter, elapsed, measuredPolls);
@@ -423,6 +429,12 @@ class PollEngineBenchmark {
 					byTable.put(rs.getString("relname"), rs.getLong("n"));
 				});
 		return byTable;
+	}
+
+	/** Updates of {@code pairing}, and of them the heap-only ones, as the statistics view has them now. */
+	private static long[] pairingUpdates(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relname = 'pairing'",
+				(rs, row) -> new long[] { rs.getLong(1), rs.getLong(2) });
 	}
 
 	private static long writes(JdbcTemplate jdbc) {
