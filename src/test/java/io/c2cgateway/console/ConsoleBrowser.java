@@ -85,11 +85,18 @@ final class ConsoleBrowser implements AutoCloseable {
 		waitFor(By.cssSelector("header .who"));
 	}
 
-	/** Clicks something that loads another page, and returns once the old page is gone. */
+	/**
+	 * Clicks something that loads another page, and returns once the old page is gone and the new
+	 * one has loaded: an element found while the new document was still loading could belong to a
+	 * document Chrome then replaced ("Node with given id does not belong to the document").
+	 */
 	void clickAndLoad(WebElement element) {
 		WebElement page = this.driver.findElement(By.tagName("html"));
 		element.click();
-		new WebDriverWait(this.driver, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(page));
+		WebDriverWait wait = new WebDriverWait(this.driver, Duration.ofSeconds(10));
+		wait.until(ExpectedConditions.stalenessOf(page));
+		wait.until((driver) -> "complete"
+			.equals(((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return document.readyState")));
 	}
 
 	/** The session cookie, for plain HTTP requests made as the signed-in key. */

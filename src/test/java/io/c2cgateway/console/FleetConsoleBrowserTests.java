@@ -116,7 +116,8 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 		// No reload: the table's own refresh brings the new status.
 		new WebDriverWait(browser.driver(), Duration.ofSeconds(10))
 			.until((driver) -> "AUTHORIZED".equals(statusOf(id)));
-		assertThat(browser.find(By.cssSelector("tr[data-pairing='" + id + "'] td:nth-child(6)")).getText())
+		assertThat(readingTheLiveTable(
+				() -> browser.find(By.cssSelector("tr[data-pairing='" + id + "'] td:nth-child(6)")).getText()))
 			.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
 		browser.screenshot("fleet-pairings");
 	}
@@ -453,11 +454,28 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 	}
 
 	private static List<String> deviceColumn() {
-		return browser.driver()
+		return readingTheLiveTable(() -> browser.driver()
 			.findElements(By.cssSelector("#rows tr[data-pairing] td:nth-child(2)"))
 			.stream()
 			.map(WebElement::getText)
-			.toList();
+			.toList());
+	}
+
+	/**
+	 * The pairing table swaps its body for a fresh one every few seconds while a row is pending, so a
+	 * cell found just before a swap is gone by the time its text is read: read again from the new body.
+	 */
+	private static <T> T readingTheLiveTable(java.util.function.Supplier<T> read) {
+		for (int attempt = 1;; attempt++) {
+			try {
+				return read.get();
+			}
+			catch (org.openqa.selenium.StaleElementReferenceException ex) {
+				if (attempt == 5) {
+					throw ex;
+				}
+			}
+		}
 	}
 
 	private static List<String> actionColumn() {
@@ -469,9 +487,11 @@ class FleetConsoleBrowserTests extends IntegrationTest {
 	}
 
 	private static String statusOf(String pairingId) {
-		List<WebElement> badge = browser.driver()
-			.findElements(By.cssSelector("tr[data-pairing='" + pairingId + "'] .badge"));
-		return badge.isEmpty() ? null : badge.get(0).getText();
+		return readingTheLiveTable(() -> {
+			List<WebElement> badge = browser.driver()
+				.findElements(By.cssSelector("tr[data-pairing='" + pairingId + "'] .badge"));
+			return badge.isEmpty() ? null : badge.get(0).getText();
+		});
 	}
 
 	/** The session's CSRF token, as the console's own forms carry it. */
