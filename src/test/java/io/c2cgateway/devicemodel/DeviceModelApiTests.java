@@ -1,17 +1,12 @@
 package io.c2cgateway.devicemodel;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.Concurrently;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -109,7 +104,7 @@ class DeviceModelApiTests extends IntegrationTest {
 	void concurrentDeletesOfOneModelAreOneNoContentAndTheRestNotFound() throws Exception {
 		for (int round = 0; round < 10; round++) {
 			String model = newModel();
-			List<Api.Response> answers = atOnce(4, (i) -> admin().delete("/api/v1/device-models/" + model));
+			List<Api.Response> answers = Concurrently.atOnce(4, (i) -> admin().delete("/api/v1/device-models/" + model));
 			answers.forEach((response) -> assertThat(response.status()).as(response.body()).isIn(204, 404));
 			assertThat(answers.stream().map(Api.Response::status)).as("round %d", round).containsOnlyOnce(204);
 		}
@@ -120,7 +115,7 @@ class DeviceModelApiTests extends IntegrationTest {
 	void concurrentCreatesOfOneModelAreOneCreatedAndTheRestUpdates() throws Exception {
 		for (int round = 0; round < 10; round++) {
 			String model = name();
-			List<Api.Response> answers = atOnce(4,
+			List<Api.Response> answers = Concurrently.atOnce(4,
 					(i) -> admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"s-" + i + "\"}"));
 			answers.forEach((response) -> assertThat(response.status()).as(response.body()).isIn(200, 201));
 			assertThat(answers.stream().map(Api.Response::status)).as("round %d", round).containsOnlyOnce(201);
@@ -132,33 +127,10 @@ class DeviceModelApiTests extends IntegrationTest {
 	void concurrentPutsAndDeletesOfOneModelAnswerAsIfOneAfterTheOther() throws Exception {
 		for (int round = 0; round < 10; round++) {
 			String model = newModel();
-			List<Api.Response> answers = atOnce(4,
+			List<Api.Response> answers = Concurrently.atOnce(4,
 					(i) -> (i % 2 == 0) ? admin().delete("/api/v1/device-models/" + model)
 							: admin().put("/api/v1/device-models/" + model, "{\"clientSecret\": \"s-" + i + "\"}"));
 			answers.forEach((response) -> assertThat(response.status()).as(response.body()).isIn(200, 201, 204, 404));
-		}
-	}
-
-	private static List<Api.Response> atOnce(int callers, IntFunction<Api.Response> call) throws Exception {
-		CyclicBarrier start = new CyclicBarrier(callers);
-		ExecutorService pool = Executors.newFixedThreadPool(callers);
-		try {
-			List<Future<Api.Response>> answers = new ArrayList<>();
-			for (int i = 0; i < callers; i++) {
-				int caller = i;
-				answers.add(pool.submit(() -> {
-					start.await();
-					return call.apply(caller);
-				}));
-			}
-			List<Api.Response> responses = new ArrayList<>();
-			for (Future<Api.Response> answer : answers) {
-				responses.add(answer.get());
-			}
-			return responses;
-		}
-		finally {
-			pool.shutdownNow();
 		}
 	}
 

@@ -3,6 +3,7 @@ package io.c2cgateway.security;
 import org.junit.jupiter.api.Test;
 
 import io.c2cgateway.support.Api;
+import io.c2cgateway.support.Concurrently;
 import io.c2cgateway.support.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
@@ -31,24 +32,8 @@ class AccessRulesTests extends IntegrationTest {
 				.json()
 				.path("id")
 				.asString();
-			int callers = 4;
-			java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(callers);
-			java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
-			try {
-				java.util.List<java.util.concurrent.Future<Api.Response>> answers = new java.util.ArrayList<>();
-				for (int i = 0; i < callers; i++) {
-					answers.add(pool.submit(() -> {
-						start.await();
-						return admin().delete("/api/v1/api-keys/" + id);
-					}));
-				}
-				for (java.util.concurrent.Future<Api.Response> answer : answers) {
-					Api.Response response = answer.get();
-					assertThat(response.status()).as(response.body()).isEqualTo(204);
-				}
-			}
-			finally {
-				pool.shutdownNow();
+			for (Api.Response response : Concurrently.atOnce(4, (i) -> admin().delete("/api/v1/api-keys/" + id))) {
+				assertThat(response.status()).as(response.body()).isEqualTo(204);
 			}
 			assertThat(this.jdbc.sql("select count(*) from audit_event where action = 'api_key.revoked' and subject_id = ?")
 				.param(id)
