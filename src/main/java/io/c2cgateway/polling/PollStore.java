@@ -18,6 +18,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -41,6 +42,9 @@ class PollStore {
 	/** The engine's pool: leases, claims, schedules. */
 	private final JdbcTemplate jdbc;
 
+	/** The same pool, for the claim's named parameters. */
+	private final NamedParameterJdbcTemplate named;
+
 	private final TransactionTemplate scheduleTx;
 
 	/** The shared pool, inside the caller's transaction: renewals with their audit event. */
@@ -48,6 +52,7 @@ class PollStore {
 
 	PollStore(JdbcTemplate engine, PlatformTransactionManager engineTransactions, JdbcTemplate shared) {
 		this.jdbc = engine;
+		this.named = new NamedParameterJdbcTemplate(engine);
 		this.scheduleTx = new TransactionTemplate(engineTransactions);
 		this.shared = shared;
 	}
@@ -105,12 +110,16 @@ class PollStore {
 	 * heartbeat row (dead, or forgotten) are kept, and only unowned rows and theirs are read.
 	 */
 	List<ClaimedRow> claim(String owner, Instant now, Instant horizon, int limit) {
-		return this.jdbc.query(CLAIM, (rs, i) -> new ClaimedRow(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"),
-				rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
-				rs.getBoolean("url_pairing"), instant(rs, "expires_at"), rs.getString("device_code_enc"),
-				instant(rs, "code_expires_at"), rs.getInt("interval_s"), rs.getInt("backoff_s"),
-				instant(rs, "next_poll_at"), rs.getString("previous_owner")), utc(horizon), limit, owner, utc(horizon),
-				limit, limit, owner, utc(now), utc(now));
+		return this.named.query(CLAIM, claimParameters(owner, now, horizon, limit),
+				(rs, i) -> new ClaimedRow(rs.getObject("id", UUID.class), rs.getLong("lease_epoch"),
+						rs.getString("device_id"), rs.getString("model"), rs.getString("client_version"),
+						rs.getBoolean("url_pairing"), instant(rs, "expires_at"), rs.getString("device_code_enc"),
+						instant(rs, "code_expires_at"), rs.getInt("interval_s"), rs.getInt("backoff_s"),
+						instant(rs, "next_poll_at"), rs.getString("previous_owner")));
+	}
+
+	static Map<String, Object> claimParameters(String owner, Instant now, Instant horizon, int limit) {
+		return Map.of("owner", owner, "now", utc(now), "horizon", utc(horizon), "limit", limit);
 	}
 
 	/*
@@ -143,34 +152,34 @@ class PollStore {
 			    -- planner read them all, every second, long after they were claimed.
 			    where (select u.lease_owner is null from pairing u where u.status = 'PENDING'
 			           order by u.lease_owner desc limit 1)
-			      and p.status = 'PENDING' and p.lease_owner is null and p.next_poll_at <= cast(? as timestamptz)
+			      and p.status = 'PENDING' and p.lease_owner is null and p.next_poll_at <= cast(:horizon as timestamptz)
 			    order by p.next_poll_at
-			    limit ?
+			    limit :limit
 			    for update of p skip locked),
 			dead as (
 			    select array(
 			        select o.owner from owners o
-			        where o.owner is not null and o.owner <> ? and not exists (
+			        where o.owner is not null and o.owner <> :owner and not exists (
 			            select 1 from gateway_instance i where i.id = o.owner and i.lease_until > now())) as owners),
 			abandoned as (
 			    select p.id, p.lease_owner as previous_owner, p.next_poll_at
 			    from pairing p
 			    -- Decided once, before any row is read: with no dead owner the scan does not run at all.
 			    where (select cardinality(d.owners) from dead d) > 0
-			      and p.status = 'PENDING' and p.next_poll_at <= cast(? as timestamptz)
+			      and p.status = 'PENDING' and p.next_poll_at <= cast(:horizon as timestamptz)
 			      and p.lease_owner = any(cast((select d.owners from dead d) as varchar[]))
 			    order by p.next_poll_at
-			    limit ?
+			    limit :limit
 			    for update of p skip locked),
 			candidates as (
 			    select id, previous_owner from (select * from unowned union all select * from abandoned) c
 			    order by c.next_poll_at
-			    limit ?)
+			    limit :limit)
 			update pairing p
-			set lease_owner = ?,
+			set lease_owner = :owner,
 			    lease_epoch = p.lease_epoch + 1,
-			    next_poll_at = case when c.previous_owner is not null and p.next_poll_at <= cast(? as timestamptz)
-			                        then cast(? as timestamptz) + make_interval(secs => p.interval_s) else p.next_poll_at end
+			    next_poll_at = case when c.previous_owner is not null and p.next_poll_at <= cast(:now as timestamptz)
+			                        then cast(:now as timestamptz) + make_interval(secs => p.interval_s) else p.next_poll_at end
 			from candidates c
 			where p.id = c.id
 			returning p.id, p.lease_epoch, p.device_id, p.model, p.client_version, p.url_pairing, p.expires_at,

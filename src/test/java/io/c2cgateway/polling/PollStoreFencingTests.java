@@ -165,8 +165,9 @@ class PollStoreFencingTests {
 			pendingPairingLeasedTo("live~1", 1);
 		}
 		this.jdbc.execute("analyze pairing");
-		List<String> plan = this.jdbc.query("explain (analyze, costs off) " + PollStore.CLAIM, (rs, i) -> rs.getString(1),
-				utc(NOW.plusSeconds(10)), 500, "me~1", utc(NOW.plusSeconds(10)), 500, 500, "me~1", utc(NOW), utc(NOW));
+		List<String> plan = new org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate(this.jdbc).query(
+				"explain (analyze, costs off) " + PollStore.CLAIM,
+				PollStore.claimParameters("me~1", NOW, NOW.plusSeconds(10), 500), (rs, i) -> rs.getString(1));
 
 		// A plan may name a sequential scan the statistics make cheaper on so small a table, as long as
 		// it never runs; every row it would read is a live replica's.
