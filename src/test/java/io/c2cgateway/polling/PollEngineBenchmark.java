@@ -131,6 +131,7 @@ class PollEngineBenchmark {
 			WindowFacts factsBefore = WindowFacts.read(jdbc);
 			Map<String, Long> threadCpuBefore = threadCpuByGroup();
 			long[] boxBefore = boxCpuTicks();
+			long[] processesBefore = processCpuTicks();
 			this.pollsBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
 			this.worstLatenessBySecond = new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
 			this.lateness.reset();
@@ -144,6 +145,7 @@ class PollEngineBenchmark {
 			WindowFacts factsAfter = WindowFacts.read(jdbc);
 			Map<String, Long> threadCpuAfter = threadCpuByGroup();
 			long[] boxAfter = boxCpuTicks();
+			long[] processesAfter = processCpuTicks();
 			long measuredPolls = this.polls.get() - pollsBefore;
 			long measuredWrites = writes(jdbc) - writesBefore;
 			Map<String, Long> tablesAfter = writesByTable(jdbc);
@@ -189,6 +191,7 @@ class PollEngineBenchmark {
 			System.out.println(factsAfter.since(factsBefore));
 			printThreadCpu(threadCpuBefore, threadCpuAfter, elapsed, measuredPolls);
 			printBoxCpu(boxBefore, boxAfter);
+			printProcessCpu(processesBefore, processesAfter, elapsed, measuredPolls);
 			if (ceiling > 0) {
 				System.out.printf("HTTP client ceiling     %.0f polls/s (the gateway's Frame.io client, same stand-in, no database, same concurrency); engine at %.0f%% of it%n",
 						ceiling, 100 * measuredPolls / elapsed / ceiling);
@@ -354,6 +357,58 @@ class PollEngineBenchmark {
 		System.out.printf("machine CPU in the window busy %.2f of %d cores, idle %.2f, I/O wait %.2f, stolen %.2f%n",
 				cores * (after[0] - before[0]) / total, cores, cores * (after[1] - before[1]) / total,
 				cores * (after[2] - before[2]) / total, cores * (after[3] - before[3]) / total);
+	}
+
+	/**
+	 * CPU ticks (user + system) of this JVM and of every PostgreSQL process, from /proc (Linux;
+	 * empty elsewhere): the database's share of a poll, which no thread of this JVM shows.
+	 * A backend that exits inside the window takes its ticks with it; the pools keep theirs open.
+	 */
+	private static long[] processCpuTicks() {
+		long self = ProcessHandle.current().pid();
+		long jvm = 0;
+		long postgres = 0;
+		try (java.util.stream.Stream<java.nio.file.Path> entries = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+			for (java.nio.file.Path entry : (Iterable<java.nio.file.Path>) entries::iterator) {
+				String name = entry.getFileName().toString();
+				if (!name.chars().allMatch(Character::isDigit)) {
+					continue;
+				}
+				String stat;
+				try {
+					stat = java.nio.file.Files.readString(entry.resolve("stat"));
+				}
+				catch (java.io.IOException gone) {
+					continue;
+				}
+				String command = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+				// After the command: state is field 3; utime and stime are fields 14 and 15.
+				String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+				long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+				if (Long.parseLong(name) == self) {
+					jvm = ticks;
+				}
+				else if (command.equals("postgres") || command.startsWith("postgres:")) {
+					postgres += ticks;
+				}
+			}
+			return new long[] { jvm, postgres };
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return new long[0];
+		}
+	}
+
+	private static void printProcessCpu(long[] before, long[] after, double seconds, long polls) {
+		if (before.length == 0 || after.length == 0) {
+			return;
+		}
+		// Linux counts these in USER_HZ, 100 a second on every common build.
+		double tick = 1.0 / 100;
+		double jvm = (after[0] - before[0]) * tick;
+		double postgres = (after[1] - before[1]) * tick;
+		System.out.printf("process CPU in the window this JVM %.2f cores (%.1f µs per poll), PostgreSQL %.2f cores (%.1f µs per poll)%n",
+				jvm / seconds, jvm * 1e6 / Math.max(1, polls), postgres / seconds, postgres * 1e6 / Math.max(1, polls));
 	}
 
 	/**
