@@ -5,14 +5,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -130,10 +131,26 @@ class PollStore {
 	 * row written. The primary key is the only way left.
 	 */
 
+	/*
+	 * A round's schedule writes as one statement over arrays, not one statement per row in a JDBC
+	 * batch: PostgreSQL parses, binds, executes and reports each statement of a batch on its own, and
+	 * at 10,000 polls a second that per-row work was most of the database's CPU per poll.
+	 *
+	 * The status is tested as coalesce(status, '') so that no partial index of pending rows is
+	 * implied by it: joined with a list of ids, a plan may otherwise read "every pending row" through
+	 * such an index into a hash, which the statistics make look free while they still count few
+	 * pending rows (right after a burst of new pairings) and which then walks all of them per round.
+	 * What is left is the primary key per id, or on a small table a scan of it.
+	 */
 	static final String RESCHEDULE = """
-			update pairing set next_poll_at = ?, last_poll_at = coalesce(?, last_poll_at), interval_s = ?, backoff_s = ?,
-			    version = version + ?, updated_at = case when ? then ? else updated_at end
-			where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
+			update pairing p set next_poll_at = v.next_poll_at, last_poll_at = coalesce(v.polled_at, p.last_poll_at),
+			    interval_s = v.interval_s, backoff_s = v.backoff_s, version = p.version + case when v.visible then 1 else 0 end,
+			    updated_at = case when v.visible then v.at else p.updated_at end
+			from unnest(?::uuid[], ?::int8[], ?::timestamptz[], ?::timestamptz[], ?::int4[], ?::int4[], ?::bool[],
+			    ?::timestamptz[]) as v(id, epoch, next_poll_at, polled_at, interval_s, backoff_s, visible, at)
+			where p.id = v.id and p.lease_epoch = v.epoch and p.lease_owner is not distinct from ?
+			    and coalesce(p.status, '') = 'PENDING'
+			returning p.id
 			""";
 
 	static final String CLAIM = """
@@ -241,19 +258,54 @@ class PollStore {
 	}
 
 	private boolean[] rescheduleInTransaction(String owner, List<Reschedule> rows) {
-		int[][] counts = this.jdbc.batchUpdate(RESCHEDULE, rows, rows.size(), (ps, row) -> {
-			ps.setObject(1, utc(row.nextPollAt()));
-			setInstant(ps, 2, row.polledAt());
-			ps.setInt(3, row.intervalSeconds());
-			ps.setInt(4, row.backoffSeconds());
-			ps.setInt(5, row.visible() ? 1 : 0);
-			ps.setBoolean(6, row.visible());
-			ps.setObject(7, utc(row.at()));
-			ps.setObject(8, row.id());
-			ps.setString(9, owner);
-			ps.setLong(10, row.epoch());
+		Set<UUID> written = new HashSet<>();
+		this.jdbc.query((Connection connection) -> {
+			PreparedStatement statement = connection.prepareStatement(RESCHEDULE);
+			bindReschedules(connection, statement, owner, rows);
+			return statement;
+		}, (ResultSet rs) -> {
+			written.add(rs.getObject(1, UUID.class));
 		});
-		return passed(counts, rows.size());
+		boolean[] passed = new boolean[rows.size()];
+		for (int i = 0; i < passed.length; i++) {
+			passed[i] = written.contains(rows.get(i).id());
+		}
+		return passed;
+	}
+
+	/** The reschedule statement's parameters: one array per column, in the order of {@code rows}. */
+	static void bindReschedules(Connection connection, PreparedStatement statement, String owner, List<Reschedule> rows)
+			throws SQLException {
+		int size = rows.size();
+		UUID[] ids = new UUID[size];
+		Long[] epochs = new Long[size];
+		String[] nextPollAt = new String[size];
+		String[] polledAt = new String[size];
+		Integer[] intervals = new Integer[size];
+		Integer[] backoffs = new Integer[size];
+		Boolean[] visible = new Boolean[size];
+		String[] at = new String[size];
+		for (int i = 0; i < size; i++) {
+			Reschedule row = rows.get(i);
+			ids[i] = row.id();
+			epochs[i] = row.epoch();
+			// ISO-8601 in UTC, which timestamptz reads exactly (to the microsecond, as a bound parameter is).
+			nextPollAt[i] = row.nextPollAt().toString();
+			polledAt[i] = (row.polledAt() != null) ? row.polledAt().toString() : null;
+			intervals[i] = row.intervalSeconds();
+			backoffs[i] = row.backoffSeconds();
+			visible[i] = row.visible();
+			at[i] = row.at().toString();
+		}
+		statement.setArray(1, connection.createArrayOf("uuid", ids));
+		statement.setArray(2, connection.createArrayOf("int8", epochs));
+		statement.setArray(3, connection.createArrayOf("timestamptz", nextPollAt));
+		statement.setArray(4, connection.createArrayOf("timestamptz", polledAt));
+		statement.setArray(5, connection.createArrayOf("int4", intervals));
+		statement.setArray(6, connection.createArrayOf("int4", backoffs));
+		statement.setArray(7, connection.createArrayOf("bool", visible));
+		statement.setArray(8, connection.createArrayOf("timestamptz", at));
+		statement.setString(9, owner);
 	}
 
 	boolean renew(String owner, UUID id, long epoch, Renewal renewal) {
@@ -276,27 +328,6 @@ class PollStore {
 				where id = ? and lease_owner is not distinct from ? and lease_epoch = ? and status = 'PENDING'
 				""", utc(dead.diedAt()), utc(dead.nextAttemptAt()), dead.backoffSeconds(), utc(dead.polledAt()),
 				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
-	}
-
-	private static boolean[] passed(int[][] counts, int size) {
-		boolean[] passed = new boolean[size];
-		int index = 0;
-		for (int[] batch : counts) {
-			for (int count : batch) {
-				// The driver may report SUCCESS_NO_INFO (-2); PostgreSQL's reports real counts.
-				passed[index++] = count == 1 || count == java.sql.Statement.SUCCESS_NO_INFO;
-			}
-		}
-		return passed;
-	}
-
-	private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-		if (value == null) {
-			ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-		}
-		else {
-			ps.setObject(index, utc(value));
-		}
 	}
 
 	record Census(int live, long pending) {

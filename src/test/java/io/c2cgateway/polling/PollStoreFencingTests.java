@@ -178,29 +178,25 @@ class PollStoreFencingTests {
 	}
 
 	/**
-	 * The write every poll makes, planned while the statistics still see the pending rows unowned (as
-	 * right after a burst of new pairings): "this owner's rows" looks like one row to the planner, and
-	 * with "=" it took the owner index and walked every pairing the replica held, per row written.
+	 * The write every poll makes, for a round of pairings, planned while the statistics still count
+	 * few pending rows (as right after a burst of new pairings): joined with the round's ids, a plan
+	 * could read "every pending row" through a partial index of them, which such statistics make look
+	 * free, and walk all of them per round.
 	 */
 	@Test
-	void scheduleWriteGoesByPrimaryKeyEvenWhileStatisticsSeeThePendingRowsUnowned() {
+	void scheduleWriteNeverWalksThePendingRowsWhileStatisticsCountFewOfThem() {
+		List<UUID> ids = new java.util.ArrayList<>();
 		for (int i = 0; i < 2000; i++) {
-			pendingPairingLeasedTo(null, 0);
+			ids.add(pendingPairingLeasedTo(null, 0));
 		}
+		this.jdbc.update("update pairing set status = 'EXPIRED' where status = 'PENDING'");
 		this.jdbc.execute("analyze pairing");
-		this.jdbc.update("update pairing set lease_owner = 'replica-a~1' where status = 'PENDING'");
+		this.jdbc.update("update pairing set status = 'PENDING', lease_owner = 'replica-a~1', lease_epoch = 1 "
+				+ "where status = 'EXPIRED'");
+		List<PollStore.Reschedule> round = ids.subList(0, 200).stream().map((id) -> reschedule(id, 1)).toList();
 		String plan = this.jdbc.execute((java.sql.Connection connection) -> {
 			try (java.sql.PreparedStatement explain = connection.prepareStatement("explain " + PollStore.RESCHEDULE)) {
-				explain.setObject(1, utc(NOW));
-				explain.setObject(2, utc(NOW));
-				explain.setInt(3, 5);
-				explain.setInt(4, 0);
-				explain.setInt(5, 0);
-				explain.setBoolean(6, false);
-				explain.setObject(7, utc(NOW));
-				explain.setObject(8, UUID.randomUUID());
-				explain.setString(9, "replica-a~1");
-				explain.setLong(10, 1);
+				PollStore.bindReschedules(connection, explain, "replica-a~1", round);
 				StringBuilder lines = new StringBuilder();
 				try (java.sql.ResultSet rs = explain.executeQuery()) {
 					while (rs.next()) {
@@ -211,7 +207,31 @@ class PollStoreFencingTests {
 			}
 		});
 
-		assertThat(plan).contains("pairing_pkey").doesNotContain("pairing_pending_owner");
+		assertThat(plan).doesNotContain("pairing_pending_owner").doesNotContain("pairing_one_pending_per_device");
+	}
+
+	@Test
+	void aRoundOfScheduleWritesPassesTheFenceRowByRow() {
+		UUID mine = pendingPairingLeasedTo("replica-a~1", 2);
+		UUID staleEpoch = pendingPairingLeasedTo("replica-a~1", 3);
+		UUID others = pendingPairingLeasedTo("replica-b~1", 2);
+		UUID finished = pendingPairingLeasedTo("replica-a~1", 2);
+		this.jdbc.update("update pairing set status = 'DENIED' where id = ?", finished);
+		this.jdbc.update("update pairing set last_poll_at = ? where id = ?", utc(NOW.minusSeconds(60)), mine);
+
+		boolean[] passed = this.store.reschedule("replica-a~1",
+				List.of(reschedule(staleEpoch, 2), new PollStore.Reschedule(mine, 2, NOW.plusMillis(7_500_123), 7, 3, false,
+						null, NOW), reschedule(others, 2), reschedule(finished, 2)));
+
+		assertThat(passed).containsExactly(false, true, false, false);
+		assertThat(row(mine)).containsEntry("interval_s", 7).containsEntry("backoff_s", 3)
+			.as("an invisible write leaves the version").containsEntry("version", 1L);
+		assertThat(this.jdbc.queryForObject("select next_poll_at = ? and last_poll_at = ? from pairing where id = ?",
+				Boolean.class, utc(NOW.plusMillis(7_500_123)), utc(NOW.minusSeconds(60)), mine))
+			.as("to the millisecond, and no poll time keeps the last one").isTrue();
+		for (UUID untouched : List.of(staleEpoch, others, finished)) {
+			assertThat(row(untouched)).containsEntry("version", 1L).containsEntry("interval_s", 5);
+		}
 	}
 
 	private static PollStore.Reschedule reschedule(UUID id, long epoch) {
@@ -236,7 +256,7 @@ class PollStoreFencingTests {
 
 	private Map<String, Object> row(UUID id) {
 		return this.jdbc.queryForMap(
-				"select status, version, lease_owner, failure_reason, device_code_enc from pairing where id = ?", id);
+				"select status, version, lease_owner, failure_reason, device_code_enc, interval_s, backoff_s from pairing where id = ?", id);
 	}
 
 }
