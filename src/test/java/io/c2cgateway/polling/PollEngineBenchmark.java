@@ -78,7 +78,13 @@ class PollEngineBenchmark {
 		// Frame.io answers from across the internet, not in microseconds: with a delay, polls hold their
 		// concurrency permits (and connections) that much longer, which is what sizes a replica for real.
 		Duration upstreamDelay = Duration.ofMillis(Long.getLong("benchmark.upstream-delay-ms", 0));
-		DisposableServer upstream = HttpServer.create()
+		// -Dbenchmark.stand-in-loop=own: an event loop of its own, so that the thread CPU below tells the
+		// gateway's client from Frame.io's stand-in. By default both share Reactor Netty's loop, as in
+		// every figure before it; two more threads on two cores cost some throughput.
+		reactor.netty.resources.LoopResources standInLoop = "own".equals(System.getProperty("benchmark.stand-in-loop"))
+				? reactor.netty.resources.LoopResources.create("stand-in", 2, true) : null;
+		HttpServer standIn = (standInLoop != null) ? HttpServer.create().runOn(standInLoop) : HttpServer.create();
+		DisposableServer upstream = standIn
 			.host("127.0.0.1")
 			.port(0)
 			.route((routes) -> routes.post("/v2/auth/token",
@@ -200,6 +206,9 @@ class PollEngineBenchmark {
 		}
 		finally {
 			upstream.disposeNow();
+			if (standInLoop != null) {
+				standInLoop.disposeLater().block();
+			}
 		}
 	}
 
