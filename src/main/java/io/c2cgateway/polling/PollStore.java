@@ -150,7 +150,7 @@ class PollStore {
 			    ?::timestamptz[]) as v(id, epoch, next_poll_at, polled_at, interval_s, backoff_s, visible, at)
 			where p.id = v.id and p.lease_epoch = v.epoch and p.lease_owner is not distinct from ?
 			    and coalesce(p.status, '') = 'PENDING'
-			returning p.id
+			returning p.id, p.lease_epoch
 			""";
 
 	static final String CLAIM = """
@@ -258,19 +258,24 @@ class PollStore {
 	}
 
 	private boolean[] rescheduleInTransaction(String owner, List<Reschedule> rows) {
-		Set<UUID> written = new HashSet<>();
+		// By id and epoch: an outcome kept from before a lost lease may share a round with the same
+		// pairing's outcome under the lease that followed; only the current epoch's row is written.
+		Set<Written> written = new HashSet<>();
 		this.jdbc.query((Connection connection) -> {
 			PreparedStatement statement = connection.prepareStatement(RESCHEDULE);
 			bindReschedules(connection, statement, owner, rows);
 			return statement;
 		}, (ResultSet rs) -> {
-			written.add(rs.getObject(1, UUID.class));
+			written.add(new Written(rs.getObject(1, UUID.class), rs.getLong(2)));
 		});
 		boolean[] passed = new boolean[rows.size()];
 		for (int i = 0; i < passed.length; i++) {
-			passed[i] = written.contains(rows.get(i).id());
+			passed[i] = written.contains(new Written(rows.get(i).id(), rows.get(i).epoch()));
 		}
 		return passed;
+	}
+
+	private record Written(UUID id, long epoch) {
 	}
 
 	/** The reschedule statement's parameters: one array per column, in the order of {@code rows}. */

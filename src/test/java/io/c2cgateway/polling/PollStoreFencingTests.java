@@ -234,6 +234,20 @@ class PollStoreFencingTests {
 		}
 	}
 
+	/**
+	 * An outcome kept while the database was away can outlive the lease it was polled under; the
+	 * pairing, claimed again, may then have an outcome of the new lease in the same round.
+	 */
+	@Test
+	void aRoundWithAPairingUnderAStaleAndTheCurrentEpochPassesOnlyTheCurrentOne() {
+		UUID id = pendingPairingLeasedTo("replica-a~1", 3);
+
+		boolean[] passed = this.store.reschedule("replica-a~1", List.of(reschedule(id, 2), reschedule(id, 3)));
+
+		assertThat(passed).containsExactly(false, true);
+		assertThat(row(id)).containsEntry("version", 2L).containsEntry("interval_s", 10);
+	}
+
 	private static PollStore.Reschedule reschedule(UUID id, long epoch) {
 		return new PollStore.Reschedule(id, epoch, NOW.plusSeconds(10), 10, 0, true, NOW, NOW);
 	}
