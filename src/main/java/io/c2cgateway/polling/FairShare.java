@@ -9,6 +9,10 @@ package io.c2cgateway.polling;
 record FairShare(long share, long ceiling, long handBackAbove) {
 
 	static FairShare of(PollStore.Census census, PollingProperties properties) {
+		if (!census.counted()) {
+			// Alone: every pending pairing is this replica's, as many as it can serve.
+			return new FairShare(properties.maxHeld(), properties.maxHeld(), properties.maxHeld());
+		}
 		long share = census.share();
 		double margin = properties.shareMargin();
 		long ceiling = Math.min(properties.maxHeld(), (long) Math.ceil(share * (1 + margin)) + 1);

@@ -204,11 +204,24 @@ class PollStore {
 			""";
 
 	/** Live replicas (heartbeat rows whose lease runs) and pending pairings, by the database's clock. */
+	/*
+	 * The pending rows are counted only while another replica is live: alone, a replica's share is
+	 * all of them however many there are, and counting them read every pending row before each
+	 * claim, once a second (16 ms at 50,000). In a CASE branch the count runs only when that branch
+	 * is taken.
+	 */
+	static final String CENSUS = """
+			with replicas as (select count(*) as live from gateway_instance where lease_until > now())
+			select live, case when live > 1 then (select count(*) from pairing where status = 'PENDING') end as pending
+			from replicas
+			""";
+
 	Census census() {
-		return this.jdbc.queryForObject("""
-				select (select count(*) from gateway_instance where lease_until > now()) as live,
-				       (select count(*) from pairing where status = 'PENDING') as pending
-				""", (rs, i) -> new Census(rs.getInt("live"), rs.getLong("pending")));
+		return this.jdbc.queryForObject(CENSUS, (rs, i) -> {
+			long pending = rs.getLong("pending");
+			boolean counted = !rs.wasNull();
+			return new Census(rs.getInt("live"), counted ? pending : Census.NOT_COUNTED);
+		});
 	}
 
 	/** Hands the given pairings back, schedules as written; returns how many were still ours. */
@@ -335,7 +348,14 @@ class PollStore {
 				dead.visible() ? 1 : 0, dead.visible(), utc(dead.diedAt()), id, owner, epoch) == 1;
 	}
 
+	/** Live replicas and pending pairings; the latter {@link #NOT_COUNTED} while a replica is alone. */
 	record Census(int live, long pending) {
+
+		static final long NOT_COUNTED = -1;
+
+		boolean counted() {
+			return this.pending != NOT_COUNTED;
+		}
 
 		/** This replica's fair share: the pending pairings over the live replicas, at least one replica. */
 		long share() {

@@ -48,4 +48,12 @@ class FairShareTests {
 		assertThat(fair.excess(20_001)).isEqualTo(1);
 	}
 
+	@Test
+	void aLoneReplicaWhosePendingPairingsWereNotCountedMayHoldAsManyAsItCanServe() {
+		FairShare fair = FairShare.of(new PollStore.Census(1, PollStore.Census.NOT_COUNTED), properties(20_000));
+		assertThat(fair.budget(0)).isEqualTo(20_000);
+		assertThat(fair.budget(19_990)).isEqualTo(10);
+		assertThat(fair.excess(20_000)).isZero();
+	}
+
 }

@@ -178,6 +178,37 @@ class PollStoreFencingTests {
 	}
 
 	/**
+	 * Alone, a replica's share is every pending pairing however many there are: counting them read
+	 * every pending row before each claim, once a second (16 ms at 50,000).
+	 */
+	@Test
+	void censusOfALoneReplicaReadsNoPendingRowAndCountsThemOnceAnotherIsLive() {
+		// Replicas of other test contexts may be registered; this transaction is rolled back.
+		this.jdbc.update("delete from gateway_instance");
+		this.jdbc.update("insert into gateway_instance (id, started_at, lease_until) values "
+				+ "('me~1', now(), now() + interval '1 minute')");
+		for (int i = 0; i < 200; i++) {
+			pendingPairingLeasedTo("me~1", 1);
+		}
+		List<String> plan = this.jdbc.queryForList("explain (analyze, costs off) " + PollStore.CENSUS, String.class);
+
+		assertThat(plan).as(String.join("\n", plan))
+			.filteredOn((line) -> line.contains("on pairing"))
+			.isNotEmpty()
+			.allMatch((line) -> line.contains("never executed"));
+		assertThat(this.store.census().counted()).isFalse();
+		PollingProperties properties = new PollingProperties(true, java.time.Duration.ofSeconds(15),
+				java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10), 500, 256,
+				java.time.Duration.ofSeconds(60), 500, 0.1, 20_000, null, java.time.Duration.ZERO);
+		assertThat(FairShare.of(this.store.census(), properties).budget(0)).as("its share is all there is")
+			.isEqualTo(20_000);
+
+		this.jdbc.update("insert into gateway_instance (id, started_at, lease_until) values "
+				+ "('other~1', now(), now() + interval '1 minute')");
+		assertThat(this.store.census()).isEqualTo(new PollStore.Census(2, 200));
+	}
+
+	/**
 	 * The write every poll makes, for a round of pairings, planned while the statistics still count
 	 * few pending rows (as right after a burst of new pairings): joined with the round's ids, a plan
 	 * could read "every pending row" through a partial index of them, which such statistics make look
