@@ -1,5 +1,6 @@
 package io.c2cgateway.polling;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -197,9 +198,9 @@ class PollStoreFencingTests {
 			.isNotEmpty()
 			.allMatch((line) -> line.contains("never executed"));
 		assertThat(this.store.census().counted()).isFalse();
-		PollingProperties properties = new PollingProperties(true, java.time.Duration.ofSeconds(15),
-				java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10), 500, 256,
-				java.time.Duration.ofSeconds(60), 500, 0.1, 20_000, null, java.time.Duration.ZERO);
+		PollingProperties properties = new PollingProperties(true, Duration.ofSeconds(15), Duration.ofMillis(50),
+				Duration.ofSeconds(1), Duration.ofSeconds(10), 500, 256, Duration.ofSeconds(60), 500, 0.1, 20_000, null,
+				Duration.ZERO);
 		assertThat(FairShare.of(this.store.census(), properties).budget(0)).as("its share is all there is")
 			.isEqualTo(20_000);
 
