@@ -676,6 +676,8 @@ class TwoReplicaRebalanceBenchmark {
 		// Each replica reaches the stand-in under its own path, so the stand-in knows who polled.
 		settings.put("gateway.frameio.base-url",
 				"http://127.0.0.1:" + upstreamPort + "/" + instanceId.substring(instanceId.length() - 1));
+		// The stand-in is plain http on this host; production refuses anything but https.
+		settings.put("gateway.frameio.allow-insecure-base-url", "true");
 		settings.put("gateway.frameio.timeout", "5s");
 		settings.put("spring.main.banner-mode", "off");
 		settings.put("logging.level.root", "warn");
