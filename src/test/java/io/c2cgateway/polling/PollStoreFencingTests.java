@@ -95,18 +95,8 @@ class PollStoreFencingTests {
 		for (int i = 0; i < 2000; i++) {
 			pendingPairingLeasedTo("replica-a~1", 1);
 		}
-		String plan = this.jdbc.execute((java.sql.Connection connection) -> {
-			try (java.sql.PreparedStatement explain = connection.prepareStatement("explain " + PollStore.STILL_HELD)) {
-				explain.setArray(1, connection.createArrayOf("uuid", new Object[] { UUID.randomUUID() }));
-				StringBuilder lines = new StringBuilder();
-				try (java.sql.ResultSet rs = explain.executeQuery()) {
-					while (rs.next()) {
-						lines.append(rs.getString(1)).append('\n');
-					}
-				}
-				return lines.toString();
-			}
-		});
+		String plan = plan(PollStore.STILL_HELD, (connection, explain) -> explain.setArray(1,
+				connection.createArrayOf("uuid", new Object[] { UUID.randomUUID() })));
 
 		// Which index on id the planner takes depends on what the statistics saw (the primary key once
 		// they count rows); what must never happen is a walk over the pending rows.
@@ -232,18 +222,8 @@ class PollStoreFencingTests {
 		this.jdbc.update("update pairing set status = 'PENDING', lease_owner = 'replica-a~1', lease_epoch = 1 "
 				+ "where id = any(cast(? as uuid[]))", (Object) mine);
 		List<PollStore.Reschedule> round = ids.subList(0, 200).stream().map((id) -> reschedule(id, 1)).toList();
-		String plan = this.jdbc.execute((java.sql.Connection connection) -> {
-			try (java.sql.PreparedStatement explain = connection.prepareStatement("explain " + PollStore.RESCHEDULE)) {
-				PollStore.bindReschedules(connection, explain, "replica-a~1", round);
-				StringBuilder lines = new StringBuilder();
-				try (java.sql.ResultSet rs = explain.executeQuery()) {
-					while (rs.next()) {
-						lines.append(rs.getString(1)).append('\n');
-					}
-				}
-				return lines.toString();
-			}
-		});
+		String plan = plan(PollStore.RESCHEDULE,
+				(connection, explain) -> PollStore.bindReschedules(connection, explain, "replica-a~1", round));
 
 		assertThat(plan).doesNotContain("pairing_pending_owner").doesNotContain("pairing_one_pending_per_device");
 	}
@@ -284,6 +264,28 @@ class PollStoreFencingTests {
 
 		assertThat(passed).containsExactly(false, true);
 		assertThat(row(id)).containsEntry("version", 2L).containsEntry("interval_s", 10);
+	}
+
+	/** The plan PostgreSQL makes for {@code statement} with the parameters {@code bind} sets, line by line. */
+	private String plan(String statement, Binder bind) {
+		return this.jdbc.execute((java.sql.Connection connection) -> {
+			try (java.sql.PreparedStatement explain = connection.prepareStatement("explain " + statement)) {
+				bind.bind(connection, explain);
+				StringBuilder lines = new StringBuilder();
+				try (java.sql.ResultSet rs = explain.executeQuery()) {
+					while (rs.next()) {
+						lines.append(rs.getString(1)).append('\n');
+					}
+				}
+				return lines.toString();
+			}
+		});
+	}
+
+	private interface Binder {
+
+		void bind(java.sql.Connection connection, java.sql.PreparedStatement statement) throws java.sql.SQLException;
+
 	}
 
 	private static PollStore.Reschedule reschedule(UUID id, long epoch) {
